@@ -1,0 +1,177 @@
+"""Telegram through python-telegram-bot: polling by default, a secret-checked webhook if set."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot.logsafe import pseudonym
+from bot.settings import Settings
+from dialogues.engine import DialogueEngine
+from dialogues.types import InboundMessage, Turn
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Telegram refuses longer webhook bodies long before this; anything bigger is not an update.
+MAX_UPDATE_BYTES = 1_000_000
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+def _kind(message: Message) -> str:
+    if message.text is not None:
+        return "text"
+    for attribute, kind in (
+        ("sticker", "sticker"),
+        ("photo", "photo"),
+        ("voice", "voice"),
+        ("audio", "voice"),
+        ("video", "video"),
+        ("video_note", "video"),
+        ("animation", "video"),
+        ("document", "file"),
+        ("location", "location"),
+    ):
+        if getattr(message, attribute, None):
+            return kind
+    return "other"
+
+
+def keyboard(turn_message: Any) -> InlineKeyboardMarkup | None:
+    if not turn_message.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.title, callback_data=b.payload)] for b in turn_message.buttons]
+    )
+
+
+class TelegramChannel:
+    def __init__(self, settings: Settings, engine: DialogueEngine) -> None:
+        if not settings.telegram_token:
+            raise ValueError("TelegramChannel needs TELEGRAM_TOKEN")
+        self._settings = settings
+        self._engine = engine
+        builder = (
+            Application.builder()
+            .token(settings.telegram_token)
+            .base_url(settings.telegram_api_base_url)
+            # Our own scheduler (APScheduler 3.9) does timed work; PTB's would need 3.10.
+            .job_queue(None)
+        )
+        if self.webhook_mode:
+            builder = builder.updater(None)
+        self.application = builder.build()
+        # Private chats only: in a group, answers about someone's PA would be read by others.
+        private = filters.ChatType.PRIVATE
+        self.application.add_handler(
+            MessageHandler(private & ~filters.UpdateType.EDITED, self._on_message)
+        )
+        self.application.add_handler(CallbackQueryHandler(self._on_button))
+        self.application.add_error_handler(self._on_error)
+
+    @property
+    def webhook_mode(self) -> bool:
+        return self._settings.telegram_webhook_url is not None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.application.initialize()
+        await self.application.start()
+        if self.webhook_mode:
+            await self.application.bot.set_webhook(
+                url=f"{self._settings.telegram_webhook_url}/telegram/webhook",
+                secret_token=self._settings.telegram_webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        else:
+            assert self.application.updater is not None
+            await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        log.info("telegram started mode=%s", "webhook" if self.webhook_mode else "polling")
+
+    async def stop(self) -> None:
+        if self.application.updater is not None and self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    # -- webhook -------------------------------------------------------------------------------
+
+    async def webhook(self, request: Request) -> Response:
+        expected = self._settings.telegram_webhook_secret or ""
+        given = request.headers.get(SECRET_HEADER, "")
+        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+            return JSONResponse({"error": "forbidden"}, status_code=403)
+        body = await request.body()
+        if len(body) > MAX_UPDATE_BYTES:
+            return JSONResponse({"error": "too large"}, status_code=413)
+        try:
+            data = json.loads(body)
+            update = Update.de_json(data, self.application.bot)
+        except (ValueError, TypeError, KeyError, TelegramError):
+            # Telegram would retry a 5xx for a day; a malformed body will never get better.
+            log.warning("telegram webhook body rejected")
+            return JSONResponse({"error": "not an update"}, status_code=400)
+        if update is None:
+            return JSONResponse({"error": "not an update"}, status_code=400)
+        await self.application.process_update(update)
+        return JSONResponse({"ok": True})
+
+    # -- handlers ----------------------------------------------------------------------------
+
+    async def _on_message(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, chat = update.effective_message, update.effective_chat
+        if message is None or chat is None:
+            return
+        inbound = InboundMessage(
+            channel=CHANNEL,
+            sender_id=str(chat.id),
+            # Message ids are unique per chat, so the chat id is part of the key.
+            message_id=f"{chat.id}:{message.message_id}",
+            kind=_kind(message),
+            text=message.text,
+        )
+        await self._reply(chat.id, inbound)
+
+    async def _on_button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        # Always answer, or the button spins on the young person's phone.
+        await query.answer()
+        chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+        if query.message is not None and query.message.chat.type != "private":
+            return
+        inbound = InboundMessage(
+            channel=CHANNEL,
+            sender_id=str(chat_id),
+            message_id=f"cb:{query.id}",
+            kind="button",
+            payload=query.data or "",
+        )
+        await self._reply(chat_id, inbound)
+
+    async def _reply(self, chat_id: int, inbound: InboundMessage) -> None:
+        turn: Turn = await asyncio.to_thread(self._engine.handle, inbound)
+        for message in turn.messages:
+            await self.application.bot.send_message(
+                chat_id, message.text, reply_markup=keyboard(message)
+            )
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = getattr(update, "effective_chat", None)
+        log.error(
+            "telegram handler error chat=%s error=%s",
+            pseudonym(str(chat.id)) if chat else None,
+            type(context.error).__name__,
+        )

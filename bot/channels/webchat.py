@@ -1,0 +1,137 @@
+"""The web chat: a phone-shaped page and a small JSON API on the one inbound path."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+import anyio
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from bot.i18n import Translator, is_rtl, normalise_language
+from dialogues.engine import DialogueEngine
+from dialogues.types import InboundMessage
+
+CHANNEL = "web"
+COOKIE = "carebot_visitor"
+MAX_BODY = 32_768  # a 10,000-character message in any script fits, with room for JSON
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+class WebChat:
+    def __init__(
+        self, engine: DialogueEngine, *, default_language: str, default_council: str | None
+    ) -> None:
+        self._engine = engine
+        self._default_language = default_language
+        self._default_council = default_council
+        self._jinja = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(["html"]),
+            extensions=["jinja2.ext.i18n"],
+        )
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/", self.page, methods=["GET"]),
+            Route("/api/chat", self.api, methods=["POST"]),
+        ]
+
+    async def page(self, request: Request) -> Response:
+        language = normalise_language(request.query_params.get("lang")) or self._default_language
+        council = request.query_params.get("council") or self._default_council or ""
+        translator = Translator(language)
+        self._jinja.install_gettext_callables(
+            translator.gettext, translator.ngettext, newstyle=True
+        )
+        html = self._jinja.get_template("chat.html").render(
+            language=language,
+            direction="rtl" if is_rtl(language) else "ltr",
+            council=council if re.fullmatch(r"[a-z][a-z0-9-]{0,63}", council) else "",
+        )
+        response = HTMLResponse(html)
+        if not _TOKEN.match(request.cookies.get(COOKIE, "")):
+            self._set_visitor(response, secrets.token_urlsafe(24))
+        return response
+
+    @staticmethod
+    def _set_visitor(response: Response, token: str) -> None:
+        response.set_cookie(
+            COOKIE, token, max_age=60 * 60 * 24 * 180, httponly=True, samesite="strict"
+        )
+
+    async def api(self, request: Request) -> Response:
+        # A JSON content type cannot be sent cross-site without a CORS preflight we never allow.
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            return _error(415, "send application/json")
+        declared = request.headers.get("content-length", "0")
+        if declared.isdigit() and int(declared) > MAX_BODY:
+            return _error(413, "message too large")
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY:
+                return _error(413, "message too large")
+        try:
+            data: Any = json.loads(body.decode("utf-8"))
+        except UnicodeDecodeError:
+            return _error(400, "the message is not valid UTF-8")
+        except ValueError:
+            return _error(400, "the body is not valid JSON")
+        if not isinstance(data, dict):
+            return _error(400, "expected a JSON object")
+        message_id, text, payload = data.get("message_id"), data.get("text"), data.get("payload")
+        if not isinstance(message_id, str) or not _TOKEN.match(message_id):
+            return _error(400, "message_id must be 8-64 letters, digits, _ or -")
+        if (text is None) == (payload is None):
+            return _error(400, "send exactly one of text or payload")
+        if text is not None and not isinstance(text, str):
+            return _error(400, "text must be a string")
+        if payload is not None and not isinstance(payload, str):
+            return _error(400, "payload must be a string")
+
+        visitor = request.cookies.get(COOKIE, "")
+        new_visitor = not _TOKEN.match(visitor)
+        if new_visitor:
+            visitor = secrets.token_urlsafe(24)
+        council = data.get("council")
+        language = data.get("language")
+        await anyio.to_thread.run_sync(self._apply_choices, visitor, council, language)
+
+        inbound = InboundMessage(
+            channel=CHANNEL,
+            sender_id=visitor,
+            # Scoped to the visitor, so one visitor's ids can never clash with another's.
+            message_id=f"{visitor}:{message_id}",
+            kind="button" if payload is not None else "text",
+            text=text,
+            payload=payload,
+        )
+        turn = await anyio.to_thread.run_sync(self._engine.handle, inbound)
+        result = turn.as_protocol()
+        result["duplicate"] = turn.duplicate
+        result["direction"] = "rtl" if is_rtl(turn.language) else "ltr"
+        response = JSONResponse(result)
+        if new_visitor:
+            self._set_visitor(response, visitor)
+        return response
+
+    def _apply_choices(self, visitor: str, council: object, language: object) -> None:
+        """The page's council (a council's own site presets it) and language, when valid."""
+        council_id = council if isinstance(council, str) and council else None
+        code = normalise_language(language) if isinstance(language, str) else None
+        try:
+            self._engine.identify(CHANNEL, visitor, council_id=council_id, language=code)
+        except LookupError:
+            self._engine.identify(CHANNEL, visitor)

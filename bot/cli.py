@@ -1,0 +1,199 @@
+"""The `carebot` command: run the bot, chat in a terminal, train NLU, manage the database."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+# Before anything can import Rasa: no telemetry, ever.
+os.environ["RASA_TELEMETRY_ENABLED"] = "false"
+
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("carebot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="carebot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run", help="start the bot: web chat on http://127.0.0.1:8080, Telegram if configured"
+    )
+    run.add_argument("--host", help="interface to listen on (default: CAREBOT_HOST or 127.0.0.1)")
+    run.add_argument("--port", type=int, help="port (default: CAREBOT_PORT or 8080)")
+
+    chat = sub.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument(
+        "--json",
+        action="store_true",
+        help="scripted mode: one message per input line, one JSON object per output line",
+    )
+    chat.add_argument(
+        "--as",
+        dest="as_ref",
+        metavar="REF",
+        help="speak as this young person (see `carebot people`)",
+    )
+    chat.add_argument(
+        "--council", metavar="ID", help="council of an anonymous visitor, e.g. plymouth"
+    )
+    chat.add_argument("--lang", metavar="CODE", help="language, e.g. en or ar")
+
+    train = sub.add_parser("train", help="train the NLU model")
+    train.add_argument(
+        "--if-changed",
+        action="store_true",
+        help="skip when the model matches its training data and config",
+    )
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_sub.add_parser("upgrade", help="apply migrations up to the newest")
+    db_sub.add_parser("current", help="print the schema revision")
+
+    demo = sub.add_parser("demo-data", help="load fictional councils, PAs and young people")
+    demo.add_argument("--refresh", action="store_true", help="re-base demo ages on today's date")
+
+    people = sub.add_parser("people", help="list young people")
+    people.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from bot.runtime import build_runtime
+    from bot.server import serve
+
+    settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)
+    serve(build_runtime(settings))
+    return 0
+
+
+def _cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.channels.terminal import TerminalChat
+    from bot.runtime import build_runtime
+
+    runtime = build_runtime(settings)
+    try:
+        chat = TerminalChat(
+            runtime.engine, as_ref=args.as_ref, council=args.council, language=args.lang
+        )
+    except LookupError as exc:
+        print(f"carebot chat: {exc.args[0]}", file=sys.stderr)
+        return 2
+    if args.json:
+        chat.run_json(sys.stdin, sys.stdout)
+    else:
+        chat.run_interactive()
+    return 0
+
+
+def _cmd_train(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.content import ContentError, load_offer
+    from nlu import training
+
+    try:
+        examples = load_offer(settings.content_dir).examples_by_topic()
+    except ContentError as exc:
+        print(f"carebot train: content error: {exc}", file=sys.stderr)
+        return 1
+    if args.if_changed and training.is_current(settings.model_path, examples):
+        print(f"NLU model is up to date: {settings.model_path}")
+        return 0
+    path = training.train(settings.model_path, examples)
+    print(f"NLU model written to {path}")
+    return 0
+
+
+def _cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db import current_revision, make_engine, upgrade
+
+    engine = make_engine(settings.database_url)
+    if args.db_command == "upgrade":
+        upgrade(engine)
+    print(f"database schema revision: {current_revision(engine)}")
+    return 0
+
+
+def _cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db import make_engine, session_factory
+    from bot.demo import load_demo_data
+
+    with session_factory(make_engine(settings.database_url)).begin() as session:
+        added = load_demo_data(session, refresh=args.refresh)
+    print(f"demo data loaded ({added} young people added)")
+    return 0
+
+
+def _cmd_people(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from bot.clock import SystemClock, age_band, age_on
+    from bot.db import make_engine, session_factory
+    from bot.models import YoungPerson
+
+    today = SystemClock().now().date()
+    rows = []
+    with session_factory(make_engine(settings.database_url))() as session:
+        for yp in session.execute(select(YoungPerson).order_by(YoungPerson.ref)).scalars():
+            age = age_on(yp.date_of_birth, today)
+            rows.append(
+                {
+                    "ref": yp.ref,
+                    "name": yp.preferred_name,
+                    "council": yp.council_id,
+                    "age": age,
+                    "age_band": age_band(age),
+                    "support_status": yp.support_status,
+                    "pa": yp.pa.name if yp.pa else None,
+                }
+            )
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for r in rows:
+            print(
+                f"{r['ref']:<18} {r['name']:<10} {r['council']:<15} age {r['age']:<3} "
+                f"{r['support_status']:<10} PA: {r['pa'] or '-'}"
+            )
+    return 0
+
+
+COMMANDS = {
+    "run": _cmd_run,
+    "chat": _cmd_chat,
+    "train": _cmd_train,
+    "db": _cmd_db,
+    "demo-data": _cmd_demo,
+    "people": _cmd_people,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"carebot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    from bot.logsafe import configure_logging
+    from bot.runtime import StartupError
+
+    configure_logging(settings.log_level)
+    try:
+        return COMMANDS[args.command](settings, args)
+    except StartupError as exc:
+        print(f"carebot: cannot start: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

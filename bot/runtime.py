@@ -1,0 +1,68 @@
+"""Builds the running bot from settings: database, content, NLU and the dialogue engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+
+from bot.clock import Clock, SystemClock
+from bot.content.store import ContentStore
+from bot.db import current_revision, head_revision, make_engine, session_factory
+from bot.settings import Settings
+from dialogues.engine import DialogueEngine
+from nlu import Interpreter
+
+
+class StartupError(RuntimeError):
+    """Something the bot needs is not ready; the message says how to fix it."""
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Engine
+    sessions: sessionmaker
+    content: ContentStore
+    engine: DialogueEngine
+
+
+def load_interpreter(settings: Settings) -> Interpreter:
+    from nlu.rasa_interpreter import ModelMissingError, RasaInterpreter
+
+    try:
+        return RasaInterpreter(settings.model_path)
+    except ModelMissingError as exc:
+        raise StartupError(str(exc)) from None
+
+
+def build_runtime(
+    settings: Settings, *, interpreter: Interpreter | None = None, clock: Clock | None = None
+) -> Runtime:
+    """Fail fast, with one clear line, on anything that would break the first message."""
+    db = make_engine(settings.database_url)
+    try:
+        revision = current_revision(db)
+    except Exception as exc:
+        raise StartupError(
+            f"cannot open the database ({type(exc).__name__}); check DATABASE_URL"
+        ) from None
+    if revision != head_revision(db):
+        raise StartupError("the database is not up to date; run `carebot db upgrade`")
+    from bot.content import ContentError
+
+    try:
+        content = ContentStore(settings.content_dir)
+    except ContentError as exc:
+        raise StartupError(f"content error: {exc}") from None
+    sessions = session_factory(db)
+    engine = DialogueEngine(
+        sessions,
+        interpreter or load_interpreter(settings),
+        content.current,
+        clock=clock or SystemClock(),
+        default_language=settings.default_language,
+        default_council=settings.default_council,
+    )
+    return Runtime(settings=settings, db=db, sessions=sessions, content=content, engine=engine)

@@ -1,0 +1,146 @@
+"""Settings read from the environment, in one place, checked once at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+# The repository root: content, locales and the NLU data live beside the packages.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message is one line for the operator."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where the bot keeps its SQLite database and trained model unless told otherwise.
+    data_dir: Path
+    # SQLAlchemy URL. SQLite in data_dir by default; postgresql://... for production.
+    database_url: str
+    # Interface and port for the web chat, PA dashboard and webhooks.
+    host: str
+    port: int
+    # Folder of local-offer content files edited by council staff.
+    content_dir: Path
+    # The trained NLU model (a Rasa .tar.gz) that `carebot train` writes and the bot loads.
+    model_path: Path
+    # Language for people who have not chosen one (a folder name under locales/).
+    default_language: str
+    # Council assumed for anonymous visitors; unset means they are asked when it matters.
+    default_council: str | None
+    # Log level for our own loggers; third-party loggers that could leak text stay at WARNING.
+    log_level: str
+    # Bot token from BotFather; Telegram is off when unset.
+    telegram_token: str | None
+    # Public HTTPS URL Telegram should POST updates to; unset means long polling.
+    telegram_webhook_url: str | None
+    # Secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token; required with a webhook.
+    telegram_webhook_secret: str | None
+    # Bot API base URL; change only for a self-hosted Bot API server or a local fake in tests.
+    telegram_api_base_url: str
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_token)
+
+
+def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    path = Path(raw)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _optional(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _http_url(name: str, value: str, *, https: bool) -> str:
+    parsed = urlparse(value)
+    schemes = ("https",) if https else ("http", "https")
+    if parsed.scheme not in schemes or not parsed.netloc:
+        wanted = "an https:// URL" if https else "an http:// or https:// URL"
+        raise SettingsError(f"{name} must be {wanted}, got {value!r}")
+    return value.rstrip("/")
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and check every setting; raise SettingsError naming the first bad one."""
+    env = os.environ if env is None else env
+    data_dir = _path(env, "CAREBOT_DATA_DIR", PROJECT_ROOT / "var")
+
+    database_url = env.get("DATABASE_URL", "").strip() or f"sqlite:///{data_dir / 'carebot.db'}"
+    if not database_url.startswith(("sqlite:", "postgresql:", "postgresql+")):
+        raise SettingsError(
+            "DATABASE_URL must start with sqlite: or postgresql:, "
+            f"got {database_url.split(':')[0]!r}"
+        )
+
+    raw_port = env.get("CAREBOT_PORT", "8080").strip()
+    if not raw_port.isdigit() or not 1 <= int(raw_port) <= 65535:
+        raise SettingsError(
+            f"CAREBOT_PORT must be a whole number from 1 to 65535, got {raw_port!r}"
+        )
+
+    log_level = env.get("CAREBOT_LOG_LEVEL", "INFO").strip().upper()
+    if log_level not in _LOG_LEVELS:
+        raise SettingsError(
+            f"CAREBOT_LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}, got {log_level!r}"
+        )
+
+    content_dir = _path(env, "CAREBOT_CONTENT_DIR", PROJECT_ROOT / "offer_content")
+    if not content_dir.is_dir():
+        raise SettingsError(
+            f"CAREBOT_CONTENT_DIR must be a folder of content files, {content_dir} is not"
+        )
+
+    default_language = env.get("CAREBOT_DEFAULT_LANGUAGE", "en").strip() or "en"
+    if not (PROJECT_ROOT / "locales" / default_language).is_dir() and default_language != "en":
+        raise SettingsError(
+            f"CAREBOT_DEFAULT_LANGUAGE must be a language under locales/, got {default_language!r}"
+        )
+
+    telegram_token = _optional(env, "TELEGRAM_TOKEN")
+    if telegram_token and ":" not in telegram_token:
+        raise SettingsError("TELEGRAM_TOKEN does not look like a BotFather token (it has no ':')")
+    webhook_url = _optional(env, "TELEGRAM_WEBHOOK_URL")
+    webhook_secret = _optional(env, "TELEGRAM_WEBHOOK_SECRET")
+    if webhook_url:
+        webhook_url = _http_url("TELEGRAM_WEBHOOK_URL", webhook_url, https=True)
+        if not webhook_secret:
+            raise SettingsError(
+                "TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_WEBHOOK_URL is set"
+            )
+    if webhook_secret and not all(c.isalnum() or c in "_-" for c in webhook_secret):
+        # Telegram accepts only 1-256 characters of A-Z, a-z, 0-9, _ and -.
+        raise SettingsError("TELEGRAM_WEBHOOK_SECRET may only hold letters, digits, _ and -")
+    api_base = _http_url(
+        "TELEGRAM_API_BASE_URL",
+        env.get("TELEGRAM_API_BASE_URL", "").strip() or "https://api.telegram.org/bot",
+        https=False,
+    )
+
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        host=env.get("CAREBOT_HOST", "127.0.0.1").strip() or "127.0.0.1",
+        port=int(raw_port),
+        content_dir=content_dir,
+        model_path=_path(env, "CAREBOT_MODEL_PATH", data_dir / "models" / "nlu.tar.gz"),
+        default_language=default_language,
+        default_council=_optional(env, "CAREBOT_DEFAULT_COUNCIL"),
+        log_level=log_level,
+        telegram_token=telegram_token,
+        telegram_webhook_url=webhook_url,
+        telegram_webhook_secret=webhook_secret,
+        telegram_api_base_url=api_base,
+    )

@@ -1,0 +1,72 @@
+// Web chat client: posts each message to /api/chat and draws the replies and their buttons.
+(function () {
+  "use strict";
+  const phone = document.querySelector(".phone");
+  const log = document.getElementById("log");
+  const form = document.getElementById("composer");
+  const input = document.getElementById("text");
+  const language = phone.dataset.language;
+  const council = phone.dataset.council || null;
+
+  function newId() {
+    const bytes = new Uint8Array(12);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function bubble(text, who) {
+    const el = document.createElement("div");
+    el.className = "bubble " + who;
+    el.dir = "auto";
+    el.textContent = text;
+    log.appendChild(el);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function buttons(list) {
+    if (!list.length) return;
+    const row = document.createElement("div");
+    row.className = "buttons";
+    for (const b of list) {
+      const el = document.createElement("button");
+      el.type = "button";
+      el.dir = "auto";
+      el.textContent = b.title;
+      el.addEventListener("click", () => { row.remove(); send({ payload: b.payload }, b.title); });
+      row.appendChild(el);
+    }
+    log.appendChild(row);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  async function send(body, shown, attempt) {
+    body.message_id = body.message_id || newId();
+    body.language = language;
+    if (council) body.council = council;
+    if (!attempt) bubble(shown, "user");
+    try {
+      const response = await fetch("/api/chat", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      const data = await response.json();
+      if (!response.ok) { bubble(data.error || "Sorry, that didn't work.", "bot"); return; }
+      for (const m of data.messages) { bubble(m.text, "bot"); buttons(m.buttons); }
+    } catch (err) {
+      // Same message id: if the first try did arrive, the server answers it once only.
+      if ((attempt || 0) < 2) setTimeout(() => send(body, shown, (attempt || 0) + 1), 1500);
+    }
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = input.value;
+    if (!text.trim()) return;
+    input.value = "";
+    send({ text: text }, text);
+  });
+
+  send({ text: "/start" }, "", 1);
+})();

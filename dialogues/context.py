@@ -1,0 +1,64 @@
+"""What a handler gets (the turn's context) and what it gives back (a reply)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.content import Offer, Topic
+from bot.i18n import Translator
+from bot.models import ChannelIdentity, Council, Escalation, Team, YoungPerson
+from dialogues.types import OutgoingMessage
+from nlu import NluResult
+
+
+@dataclass
+class TurnContext:
+    session: Session
+    identity: ChannelIdentity
+    young_person: YoungPerson | None
+    council_id: str | None
+    age_band: str | None
+    t: Translator
+    offer: Offer
+    now: datetime
+    text: str | None
+    nlu: NluResult | None = None
+    state: str | None = None
+    state_data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def council(self) -> Council | None:
+        return self.session.get(Council, self.council_id) if self.council_id else None
+
+    def team(self) -> Team | None:
+        """The young person's PA's team, else the first team of the council we know about."""
+        yp = self.young_person
+        if yp is not None and yp.pa is not None:
+            return yp.pa.team
+        if self.council_id is None:
+            return None
+        return (
+            self.session.execute(
+                select(Team).where(Team.council_id == self.council_id).order_by(Team.id)
+            )
+            .scalars()
+            .first()
+        )
+
+    def topic(self, topic_id: str) -> Topic | None:
+        return self.offer.topic(self.council_id, topic_id)
+
+
+@dataclass
+class Reply:
+    messages: list[OutgoingMessage]
+    topic: str | None = None
+    # The conversation state after this turn; None clears it.
+    state: str | None = None
+    state_data: dict[str, Any] = field(default_factory=dict)
+    escalation: Escalation | None = None

@@ -1,0 +1,402 @@
+"""The one inbound path: normalised message -> who -> understand -> handler -> stored reply."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import unicodedata
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock, SystemClock, age_band, age_on
+from bot.content import Offer
+from bot.i18n import Translator, normalise_language
+from bot.models import ChannelIdentity, ConversationState, Council, Message, YoungPerson
+from dialogues import payloads
+from dialogues.context import Reply, TurnContext
+from dialogues.handlers import fallback, offer, pa, safety, small_talk
+from dialogues.safety import CRISIS, HOMELESS_NOW, Lexicon, default_lexicon
+from dialogues.types import InboundMessage, Turn
+from nlu import Interpreter, NluResult
+
+log = logging.getLogger(__name__)
+
+# Longer messages are stored whole but not parsed: nobody asks a question in 2,000 characters.
+MAX_PARSED_CHARS = 2000
+SAFETY_INTENTS = frozenset({CRISIS, HOMELESS_NOW})
+
+
+@dataclass(frozen=True)
+class Understanding:
+    intent: str | None
+    confidence: float | None
+    nlu: NluResult | None = None
+    payload: payloads.Payload | None = None
+    safety: str | None = None
+    command: str | None = None
+
+
+def clean_text(text: str | None) -> str:
+    """NFC, no NUL or other control characters (PostgreSQL refuses NUL), no lone surrogates."""
+    if not text:
+        return ""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    text = unicodedata.normalize("NFC", text)
+    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc").strip()
+
+
+class DialogueEngine:
+    def __init__(
+        self,
+        sessions: sessionmaker,
+        interpreter: Interpreter,
+        offer_source: Callable[[], Offer],
+        *,
+        clock: Clock | None = None,
+        default_language: str = "en",
+        default_council: str | None = None,
+        lexicon: Lexicon | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._interpreter = interpreter
+        self._offer_source = offer_source
+        self.clock = clock or SystemClock()
+        self._default_language = default_language
+        self._default_council = default_council
+        self._lexicon = lexicon or default_lexicon()
+        # One turn at a time per person, so two quick messages cannot race on their state.
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], threading.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+        self._locks_guard = threading.Lock()
+
+    # -- public API used by channel adapters and the CLI ----------------------------------
+
+    def handle(self, inbound: InboundMessage) -> Turn:
+        with self._lock_for(inbound.channel, inbound.sender_id):
+            started = time.perf_counter()
+            turn = self._handle(inbound)
+            log.info(
+                "turn channel=%s kind=%s intent=%s confidence=%s topic=%s safety=%s "
+                "duplicate=%s ms=%.1f",
+                inbound.channel,
+                inbound.kind,
+                turn.intent,
+                None if turn.confidence is None else round(turn.confidence, 3),
+                turn.topic,
+                turn.safety,
+                turn.duplicate,
+                (time.perf_counter() - started) * 1000,
+            )
+            return turn
+
+    def identify(
+        self,
+        channel: str,
+        sender_id: str,
+        *,
+        young_person_ref: str | None = None,
+        council_id: str | None = None,
+        language: str | None = None,
+    ) -> ChannelIdentity:
+        """Get or create an identity and apply what an operator tool knows about it."""
+        with self._sessions.begin() as session:
+            identity = self._identity(session, channel, sender_id)
+            if young_person_ref is not None:
+                yp = session.execute(
+                    select(YoungPerson).where(YoungPerson.ref == young_person_ref)
+                ).scalar_one_or_none()
+                if yp is None:
+                    raise LookupError(f"no young person with reference {young_person_ref!r}")
+                identity.young_person_id = yp.id
+            if council_id is not None:
+                if session.get(Council, council_id) is None:
+                    raise LookupError(f"no council with id {council_id!r}")
+                identity.council_id = council_id
+            if language is not None:
+                code = normalise_language(language)
+                if code is None:
+                    raise LookupError(f"no translation for language {language!r}")
+                identity.language = code
+            return identity
+
+    def reset(self, channel: str, sender_id: str) -> None:
+        """Forget the conversation's state (not its history)."""
+        with self._sessions.begin() as session:
+            identity = self._identity(session, channel, sender_id)
+            session.execute(
+                delete(ConversationState).where(ConversationState.identity_id == identity.id)
+            )
+
+    # -- the turn ----------------------------------------------------------------------------
+
+    def _lock_for(self, channel: str, sender_id: str) -> threading.Lock:
+        with self._locks_guard:
+            key = (channel, sender_id)
+            lock = self._locks.get(key)
+            if lock is None:
+                lock = threading.Lock()
+                self._locks[key] = lock
+            return lock
+
+    def _handle(self, inbound: InboundMessage) -> Turn:
+        text = clean_text(inbound.text)
+        shown_input = text if inbound.kind != "button" else f"/button {inbound.payload or ''}"
+        now = self.clock.now()
+        session: Session = self._sessions()
+        try:
+            identity = self._identity(session, inbound.channel, inbound.sender_id)
+            identity.last_seen_at = now
+            stored = Message(
+                identity_id=identity.id,
+                young_person_id=identity.young_person_id,
+                direction="in",
+                channel=inbound.channel,
+                external_id=inbound.message_id,
+                kind=inbound.kind,
+                text=text if inbound.kind != "button" else inbound.payload,
+                created_at=now,
+            )
+            session.add(stored)
+            try:
+                session.flush()
+            except IntegrityError:
+                session.rollback()
+                return Turn(input=shown_input, language=self._default_language, duplicate=True)
+            ctx = self._context(session, identity, text, now)
+            try:
+                understanding = self._understand(inbound, text)
+                reply = self._route(ctx, inbound, text, understanding)
+            except Exception:
+                # The message is kept and answered politely; the cause goes to the log, no text.
+                log.exception("handler failed channel=%s identity=%s", inbound.channel, identity.id)
+                session.rollback()
+                return self._apologise(inbound, text, shown_input, now)
+            stored.intent = understanding.intent
+            stored.confidence = understanding.confidence
+            stored.topic = reply.topic
+            stored.safety = understanding.safety
+            self._save_state(session, identity, reply, now)
+            for message in reply.messages:
+                session.add(
+                    Message(
+                        identity_id=identity.id,
+                        young_person_id=identity.young_person_id,
+                        direction="out",
+                        channel=inbound.channel,
+                        kind="text",
+                        text=message.text,
+                        topic=reply.topic,
+                        created_at=now,
+                    )
+                )
+            session.flush()
+            escalation = None
+            if reply.escalation is not None:
+                escalation = {
+                    "id": reply.escalation.id,
+                    "reason": reply.escalation.reason,
+                    "urgency": reply.escalation.urgency,
+                    "status": reply.escalation.status,
+                    "routed_to": "pa"
+                    if reply.escalation.pa_id
+                    else ("team" if reply.escalation.team_id else "none"),
+                }
+            session.commit()
+            return Turn(
+                input=shown_input,
+                language=ctx.t.language,
+                messages=tuple(reply.messages),
+                intent=understanding.intent,
+                confidence=understanding.confidence,
+                topic=reply.topic,
+                safety=understanding.safety,
+                escalation=escalation,
+            )
+        finally:
+            session.close()
+
+    def _apologise(self, inbound: InboundMessage, text: str, shown_input: str, now: Any) -> Turn:
+        with self._sessions.begin() as session:
+            identity = self._identity(session, inbound.channel, inbound.sender_id)
+            ctx = self._context(session, identity, text, now)
+            reply = small_talk.sorry_error(ctx)
+            session.add(
+                Message(
+                    identity_id=identity.id,
+                    young_person_id=identity.young_person_id,
+                    direction="in",
+                    channel=inbound.channel,
+                    external_id=inbound.message_id,
+                    kind=inbound.kind,
+                    text=text,
+                    created_at=now,
+                )
+            )
+            for message in reply.messages:
+                session.add(
+                    Message(
+                        identity_id=identity.id,
+                        young_person_id=identity.young_person_id,
+                        direction="out",
+                        channel=inbound.channel,
+                        kind="text",
+                        text=message.text,
+                        created_at=now,
+                    )
+                )
+            return Turn(input=shown_input, language=ctx.t.language, messages=tuple(reply.messages))
+
+    def _identity(self, session: Session, channel: str, sender_id: str) -> ChannelIdentity:
+        query = select(ChannelIdentity).where(
+            ChannelIdentity.channel == channel, ChannelIdentity.external_id == sender_id
+        )
+        identity = session.execute(query).scalar_one_or_none()
+        if identity is not None:
+            return identity
+        now = self.clock.now()
+        identity = ChannelIdentity(
+            channel=channel, external_id=sender_id, created_at=now, last_seen_at=now
+        )
+        try:
+            with session.begin_nested():
+                session.add(identity)
+        except IntegrityError:
+            # Another worker created it a moment ago.
+            return session.execute(query).scalar_one()
+        return identity
+
+    def _context(
+        self, session: Session, identity: ChannelIdentity, text: str, now: Any
+    ) -> TurnContext:
+        yp = identity.young_person
+        offer_now = self._offer_source()
+        council_id = (yp.council_id if yp else None) or identity.council_id or self._default_council
+        if council_id is None and len(offer_now.council_ids()) == 1:
+            council_id = offer_now.council_ids()[0]
+        language = normalise_language(identity.language or (yp.language if yp else None))
+        band = None
+        if yp is not None:
+            band = age_band(age_on(yp.date_of_birth, now.date()))
+        state = session.get(ConversationState, identity.id)
+        return TurnContext(
+            session=session,
+            identity=identity,
+            young_person=yp,
+            council_id=council_id,
+            age_band=band,
+            t=Translator(language or self._default_language),
+            offer=offer_now,
+            now=now,
+            text=text,
+            state=state.state if state else None,
+            state_data=dict(state.data or {}) if state else {},
+        )
+
+    def _understand(self, inbound: InboundMessage, text: str) -> Understanding:
+        if inbound.kind == "button":
+            payload = payloads.parse(inbound.payload)
+            if payload is None:
+                return Understanding(intent=None, confidence=None)
+            intent = {
+                payloads.TOPIC: payload.value,
+                payloads.MORE: payload.value,
+                payloads.INTENT: payload.value,
+                payloads.COUNCIL: "choose_council",
+                payloads.MENU: "menu",
+            }[payload.kind]
+            hit = intent if intent in SAFETY_INTENTS else None
+            return Understanding(intent=intent, confidence=1.0, payload=payload, safety=hit)
+        if inbound.kind != "text" or not text or len(text) > MAX_PARSED_CHARS:
+            # Even a long message can say someone is in danger.
+            hit = self._lexicon.match(text) if text else None
+            return Understanding(intent=hit, confidence=1.0 if hit else None, safety=hit)
+        command = text.split()[0].lower() if text.startswith("/") else None
+        if command in ("/start", "/help", "/menu"):
+            return Understanding(
+                intent="greeting" if command == "/start" else "menu",
+                confidence=1.0,
+                command=command,
+            )
+        lexicon_hit = self._lexicon.match(text)
+        result = self._interpreter.parse(text)
+        # Either the lexicon or the classifier can open the safety path; neither can close it.
+        safety_path = lexicon_hit or (result.intent if result.intent in SAFETY_INTENTS else None)
+        return Understanding(
+            intent=result.intent, confidence=result.confidence, nlu=result, safety=safety_path
+        )
+
+    def _route(
+        self, ctx: TurnContext, inbound: InboundMessage, text: str, u: Understanding
+    ) -> Reply:
+        ctx.nlu = u.nlu
+        # Safety first, whatever state the conversation is in and whatever was sent.
+        if u.safety is not None:
+            return safety.safety(ctx, u.safety)
+        if inbound.kind not in ("text", "button"):
+            return small_talk.non_text(ctx)
+        if inbound.kind == "text" and not text:
+            return small_talk.empty(ctx)
+        if len(text) > MAX_PARSED_CHARS:
+            return small_talk.too_long(ctx)
+        if u.payload is not None:
+            p = u.payload
+            if p.kind == payloads.COUNCIL:
+                return offer.choose_council(ctx, p.value)
+            if p.kind == payloads.MORE:
+                return offer.detail(ctx, p.value)
+            if p.kind == payloads.MENU:
+                return small_talk.menu(ctx)
+        elif inbound.kind == "button":
+            return small_talk.menu(ctx)
+        if ctx.state == offer.AWAITING_COUNCIL and u.payload is None:
+            typed = self._council_named(ctx, text)
+            if typed is not None:
+                return offer.choose_council(ctx, typed)
+        return self._by_intent(ctx, u.intent)
+
+    def _by_intent(self, ctx: TurnContext, intent: str | None) -> Reply:
+        if intent == "greeting":
+            return small_talk.greeting(ctx)
+        if intent == "thanks":
+            return small_talk.thanks(ctx)
+        if intent == "menu":
+            return small_talk.menu(ctx)
+        if intent == "pa_contact":
+            return pa.pa_contact(ctx)
+        if intent == "talk_to_pa":
+            return pa.talk_to_pa(ctx)
+        if intent is not None and intent in ctx.offer.topic_ids():
+            return offer.answer(ctx, intent)
+        return fallback.fallback(ctx)
+
+    @staticmethod
+    def _council_named(ctx: TurnContext, text: str) -> str | None:
+        wanted = text.strip().casefold()
+        for council_id in ctx.offer.council_ids():
+            council = ctx.session.get(Council, council_id)
+            names = {council_id.casefold(), council_id.replace("-", " ").casefold()}
+            if council is not None:
+                names.add(council.name.casefold())
+            if wanted in names:
+                return council_id
+        return None
+
+    @staticmethod
+    def _save_state(session: Session, identity: ChannelIdentity, reply: Reply, now: Any) -> None:
+        state = session.get(ConversationState, identity.id)
+        if state is None:
+            if reply.state is None:
+                return
+            state = ConversationState(identity_id=identity.id, data={}, updated_at=now)
+            session.add(state)
+        state.state = reply.state
+        state.data = dict(reply.state_data)
+        state.updated_at = now

@@ -1,0 +1,82 @@
+"""Greeting, thanks, the menu, and polite answers to what the bot cannot read."""
+
+from __future__ import annotations
+
+from dialogues import payloads
+from dialogues.context import Reply, TurnContext
+from dialogues.handlers.common import menu_buttons, talk_to_pa_button
+from dialogues.types import Button, OutgoingMessage
+
+
+def greeting(ctx: TurnContext) -> Reply:
+    _ = ctx.t.gettext
+    buttons = (
+        Button(_("What can I get?"), payloads.make(payloads.MENU)),
+        Button(_("Who's my PA?"), payloads.make(payloads.INTENT, "pa_contact")),
+    )
+    if ctx.young_person is not None:
+        text = _(
+            "Hi {name}. I can tell you what help you can get from your council, "
+            "and how to reach your PA (personal adviser)."
+        ).format(name=ctx.young_person.preferred_name)
+    else:
+        text = _(
+            "Hi. I can tell you what help care leavers can get from their council, "
+            "and how to reach your PA (personal adviser)."
+        )
+    return Reply([OutgoingMessage(text + "\n" + _("What would you like to know?"), buttons)])
+
+
+def thanks(ctx: TurnContext) -> Reply:
+    _ = ctx.t.gettext
+    return Reply(
+        [OutgoingMessage(_("You're welcome. Ask me anything, any time."), menu_buttons(ctx, []))]
+    )
+
+
+def menu(ctx: TurnContext) -> Reply:
+    _ = ctx.t.gettext
+    return Reply(
+        [
+            OutgoingMessage(
+                _("What do you need help with? Tap one, or type your question."), menu_buttons(ctx)
+            )
+        ]
+    )
+
+
+def non_text(ctx: TurnContext) -> Reply:
+    _ = ctx.t.gettext
+    return Reply(
+        [
+            OutgoingMessage(
+                _("I can only read text for now. Could you type your question?"), menu_buttons(ctx)
+            )
+        ]
+    )
+
+
+def empty(ctx: TurnContext) -> Reply:
+    _ = ctx.t.gettext
+    return Reply(
+        [
+            OutgoingMessage(
+                _("I didn't get any words there. What would you like to know?"), menu_buttons(ctx)
+            )
+        ]
+    )
+
+
+def too_long(ctx: TurnContext) -> Reply:
+    _ = ctx.t.gettext
+    text = _(
+        "That's a long message, and I can only read short questions. "
+        "Could you send me the main thing you need? Or your PA can read it all."
+    )
+    return Reply([OutgoingMessage(text, (talk_to_pa_button(ctx),))])
+
+
+def sorry_error(ctx: TurnContext) -> Reply:
+    _ = ctx.t.gettext
+    text = _("Sorry, something went wrong on my side. Please try again in a minute.")
+    return Reply([OutgoingMessage(text, (talk_to_pa_button(ctx),))])

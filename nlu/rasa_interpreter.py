@@ -1,0 +1,47 @@
+"""Loads a trained Rasa NLU model once and parses messages with it."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+from nlu.rasa_setup import quiet_rasa
+from nlu.result import IntentScore, NluResult
+
+
+class ModelMissingError(RuntimeError):
+    """No trained model where the settings say it is."""
+
+
+class RasaInterpreter:
+    def __init__(self, model_path: Path) -> None:
+        if not model_path.is_file():
+            raise ModelMissingError(f"no NLU model at {model_path}; run `carebot train`")
+        quiet_rasa()
+        from rasa.core.agent import Agent
+
+        self._agent = Agent.load(str(model_path))
+        # Rasa's parse is async in name only; a private loop lets worker threads call it
+        # synchronously, and the lock keeps one parse at a time through the graph.
+        self._loop = asyncio.new_event_loop()
+        self._lock = threading.Lock()
+
+    def parse(self, text: str) -> NluResult:
+        # Rasa reads "/intent" as an intent payload, which would let anyone pick the
+        # classifier's answer by typing it; our own commands are handled before NLU.
+        cleaned = text.lstrip("/").strip()
+        if not cleaned:
+            return NluResult(intent="nlu_fallback", confidence=0.0)
+        with self._lock:
+            data = self._loop.run_until_complete(self._agent.parse_message(cleaned))
+        top = data.get("intent") or {}
+        ranking = tuple(
+            IntentScore(intent=item["name"], confidence=float(item["confidence"]))
+            for item in data.get("intent_ranking") or []
+        )
+        return NluResult(
+            intent=top.get("name") or "nlu_fallback",
+            confidence=float(top.get("confidence") or 0.0),
+            ranking=ranking,
+        )

@@ -1,0 +1,30 @@
+"""Process-wide Rasa settings: telemetry off and no log line carrying a user's text."""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+
+_done = False
+
+
+def quiet_rasa() -> None:
+    """Call before importing rasa; idempotent."""
+    global _done
+    os.environ["RASA_TELEMETRY_ENABLED"] = "false"
+    # TensorFlow's C++ start-up chatter goes straight to stderr otherwise.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if _done:
+        return
+    _done = True
+    # Rasa's dependencies warn loudly about each other at import time; none of it is ours.
+    os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore", FutureWarning)
+    import structlog
+
+    # Rasa logs each parse, text included, through structlog at debug level.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    for name in ("rasa", "tensorflow", "absl", "matplotlib", "h5py", "urllib3", "sanic"):
+        logging.getLogger(name).setLevel(logging.WARNING)

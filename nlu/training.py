@@ -1,0 +1,83 @@
+"""Trains the Rasa NLU model from nlu/data plus example questions from the content files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import yaml
+
+from nlu.rasa_setup import quiet_rasa
+
+NLU_DIR = Path(__file__).resolve().parent
+CONFIG_PATH = NLU_DIR / "config.yml"
+DATA_DIR = NLU_DIR / "data"
+
+
+def _fingerprint_path(model_path: Path) -> Path:
+    return model_path.with_name(model_path.name + ".fingerprint")
+
+
+def fingerprint(extra_examples: Mapping[str, Sequence[str]], data_dir: Path = DATA_DIR) -> str:
+    """A hash of everything that shapes the model, so setup retrains only when it changed."""
+    digest = hashlib.sha256()
+    digest.update(CONFIG_PATH.read_bytes())
+    for path in sorted(data_dir.glob("*.yml")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    normalised = {intent: sorted(set(examples)) for intent, examples in extra_examples.items()}
+    digest.update(json.dumps(normalised, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def is_current(model_path: Path, extra_examples: Mapping[str, Sequence[str]]) -> bool:
+    stamp = _fingerprint_path(model_path)
+    return (
+        model_path.is_file()
+        and stamp.is_file()
+        and stamp.read_text().strip() == fingerprint(extra_examples)
+    )
+
+
+def _write_extra(folder: Path, extra_examples: Mapping[str, Sequence[str]]) -> None:
+    blocks = []
+    for intent in sorted(extra_examples):
+        examples = sorted({e.strip() for e in extra_examples[intent] if e.strip()})
+        if examples:
+            blocks.append({"intent": intent, "examples": "".join(f"- {e}\n" for e in examples)})
+    text = yaml.safe_dump({"version": "3.1", "nlu": blocks}, allow_unicode=True, sort_keys=False)
+    (folder / "content_examples.yml").write_text(text, encoding="utf-8")
+
+
+def train(model_path: Path, extra_examples: Mapping[str, Sequence[str]]) -> Path:
+    """Train and atomically replace the model at model_path; returns that path."""
+    quiet_rasa()
+    # Rasa would otherwise fill ./.rasa/cache in whatever folder we were started from.
+    os.environ.setdefault("RASA_MAX_CACHE_SIZE", "0")
+    from rasa.model_training import train_nlu
+
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="carebot-train-") as tmp:
+        data = Path(tmp) / "data"
+        data.mkdir()
+        for path in sorted(DATA_DIR.glob("*.yml")):
+            shutil.copy(path, data / path.name)
+        _write_extra(data, extra_examples)
+        built = train_nlu(
+            config=str(CONFIG_PATH),
+            nlu_data=str(data),
+            output=str(Path(tmp) / "out"),
+            fixed_model_name="nlu",
+        )
+        if not built:
+            raise RuntimeError("Rasa did not produce a model; see the messages above")
+        staged = model_path.with_name(model_path.name + ".new")
+        shutil.move(built, staged)
+        os.replace(staged, model_path)
+    _fingerprint_path(model_path).write_text(fingerprint(extra_examples) + "\n")
+    return model_path
