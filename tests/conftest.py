@@ -1,0 +1,166 @@
+"""Shared fixtures: one trained NLU model per session, and a fresh database per test on
+SQLite and on PostgreSQL (127.0.0.1:5432, database `test`, a throwaway schema per test)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+os.environ["RASA_TELEMETRY_ENABLED"] = "false"
+os.environ["SQLALCHEMY_SILENCE_UBER_WARNING"] = "1"
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from bot.clock import FixedClock
+from bot.content import Offer, load_offer
+from bot.db import make_engine, session_factory, upgrade
+from bot.demo import load_demo_data
+from bot.runtime import Runtime, build_runtime
+from bot.settings import PROJECT_ROOT, Settings, load_settings
+from dialogues.engine import DialogueEngine
+from dialogues.types import InboundMessage, Turn
+from nlu import Interpreter
+
+POSTGRES_URL = os.environ.get(
+    "CAREBOT_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+)
+# A Monday morning in term time, in working hours (10:00 in London).
+MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="session")
+def offer() -> Offer:
+    return load_offer(PROJECT_ROOT / "offer_content")
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory: pytest.TempPathFactory, offer: Offer) -> Path:
+    """Trains the real model once per session (about 15 s): slow tests share it."""
+    from nlu import training
+
+    path = tmp_path_factory.mktemp("model") / "nlu.tar.gz"
+    return training.train(path, offer.examples_by_topic())
+
+
+@pytest.fixture(scope="session")
+def interpreter(trained_model: Path) -> Interpreter:
+    from nlu.rasa_interpreter import RasaInterpreter
+
+    return RasaInterpreter(trained_model)
+
+
+def _postgres_schema_url() -> tuple[str, str]:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    return schema, f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database; tests that need only one backend parametrize this indirectly."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'carebot.db'}"
+        return
+    admin = make_engine(POSTGRES_URL)
+    schema, url = _postgres_schema_url()
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield url
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def db_engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(MONDAY_10AM)
+
+
+@pytest.fixture
+def demo(db_engine: Engine, clock: FixedClock) -> None:
+    with session_factory(db_engine).begin() as session:
+        load_demo_data(session, clock)
+
+
+@pytest.fixture
+def settings(database_url: str, trained_model: Path, tmp_path: Path) -> Settings:
+    return load_settings(
+        {
+            "DATABASE_URL": database_url,
+            "CAREBOT_DATA_DIR": str(tmp_path),
+            "CAREBOT_MODEL_PATH": str(trained_model),
+        }
+    )
+
+
+@pytest.fixture
+def runtime(
+    settings: Settings, interpreter: Interpreter, clock: FixedClock, db_engine: Engine, demo: None
+) -> Runtime:
+    return build_runtime(settings, interpreter=interpreter, clock=clock)
+
+
+@pytest.fixture
+def engine(runtime: Runtime) -> DialogueEngine:
+    return runtime.engine
+
+
+class Chat:
+    """Talks to the engine as one person on one channel, the way an adapter would."""
+
+    def __init__(
+        self, engine: DialogueEngine, channel: str = "terminal", sender_id: str | None = None
+    ) -> None:
+        self.engine = engine
+        self.channel = channel
+        self.sender_id = sender_id or f"test-{uuid.uuid4().hex[:8]}"
+        self._n = 0
+
+    def link(
+        self, ref: str | None = None, *, council: str | None = None, language: str | None = None
+    ) -> Chat:
+        self.engine.identify(
+            self.channel,
+            self.sender_id,
+            young_person_ref=ref,
+            council_id=council,
+            language=language,
+        )
+        return self
+
+    def _next_id(self) -> str:
+        self._n += 1
+        return f"{self.sender_id}-{self._n}"
+
+    def say(self, text: str | None, *, kind: str = "text", message_id: str | None = None) -> Turn:
+        return self.engine.handle(
+            InboundMessage(
+                self.channel, self.sender_id, message_id or self._next_id(), kind=kind, text=text
+            )
+        )
+
+    def press(self, payload: str) -> Turn:
+        return self.engine.handle(
+            InboundMessage(
+                self.channel, self.sender_id, self._next_id(), kind="button", payload=payload
+            )
+        )
+
+
+@pytest.fixture
+def chat(engine: DialogueEngine) -> Chat:
+    return Chat(engine)

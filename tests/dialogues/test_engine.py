@@ -1,0 +1,176 @@
+"""The dialogue engine end to end: real NLU model, real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.models import Escalation, Message
+from bot.runtime import build_runtime
+from bot.settings import PROJECT_ROOT
+from tests.conftest import Chat
+
+pytestmark = pytest.mark.slow
+
+
+def texts(turn) -> str:
+    return "\n".join(m.text for m in turn.messages)
+
+
+def payloads(turn) -> list[str]:
+    return [b.payload for m in turn.messages for b in m.buttons]
+
+
+def test_council_tax_question_gets_the_council_tax_answer(chat: Chat) -> None:
+    turn = chat.link("demo-19").say("can I get council tax paid")
+    assert turn.intent == "council_tax"
+    assert turn.topic == "council_tax"
+    assert "council tax" in texts(turn).lower()
+    assert "25" in texts(turn)
+    assert "more:council_tax" in payloads(turn)
+    assert "intent:talk_to_pa" in payloads(turn)
+
+
+def test_whos_my_pa_names_the_pa_with_phone_and_hours(chat: Chat) -> None:
+    turn = chat.link("demo-19").say("who's my PA")
+    assert turn.intent == "pa_contact"
+    reply = texts(turn)
+    assert "Sam Ortiz" in reply
+    assert "01632 960123" in reply
+    assert "Monday to Friday" in reply and "09:00" in reply and "17:00" in reply
+    assert "01632 960456" in reply  # the out-of-hours duty team
+
+
+def test_another_young_person_gets_their_own_pa(chat: Chat) -> None:
+    reply = texts(chat.link("demo-17").say("who is my pa"))
+    assert "Priya Shah" in reply and "Sam Ortiz" not in reply
+
+
+def test_anonymous_visitor_is_told_how_to_get_linked(chat: Chat) -> None:
+    reply = texts(chat.link(council="plymouth").say("who's my PA"))
+    assert "link code" in reply
+    assert "Sam Ortiz" not in reply and "Priya Shah" not in reply
+    assert "01632 960100" in reply  # the leaving care team's number
+
+
+def test_age_band_changes_the_answer(chat: Chat, engine) -> None:
+    young = texts(Chat(engine).link("demo-16").press("topic:leisure"))
+    older = texts(Chat(engine).link("demo-19").press("topic:leisure"))
+    assert young != older
+    assert "18" in young
+
+
+def test_anonymous_with_several_councils_is_asked_once_then_answered(
+    settings, interpreter, clock, demo, tmp_path
+) -> None:
+    content = tmp_path / "content"
+    for council in ("plymouth", "cambridgeshire"):
+        shutil.copytree(PROJECT_ROOT / "offer_content" / "plymouth", content / council)
+    runtime = build_runtime(
+        replace(settings, content_dir=content), interpreter=interpreter, clock=clock
+    )
+    chat = Chat(runtime.engine, channel="web")
+    first = chat.say("can u pay ma council tax")
+    assert first.intent == "council_tax" and first.topic == "council_tax"
+    assert "council" in texts(first).lower()
+    assert sorted(payloads(first)) == ["council:cambridgeshire", "council:plymouth"]
+    answered = chat.press("council:cambridgeshire")
+    assert answered.topic == "council_tax"
+    assert "more:council_tax" in payloads(answered)
+    # Asked once: the next question is answered straight away for the chosen council.
+    again = chat.say("what help is there with housing")
+    assert again.topic == "housing" and not any(p.startswith("council:") for p in payloads(again))
+
+
+def test_anonymous_can_type_the_council_name(settings, interpreter, clock, demo, tmp_path) -> None:
+    content = tmp_path / "content"
+    for council in ("plymouth", "cheshire-east"):
+        shutil.copytree(PROJECT_ROOT / "offer_content" / "plymouth", content / council)
+    runtime = build_runtime(
+        replace(settings, content_dir=content), interpreter=interpreter, clock=clock
+    )
+    chat = Chat(runtime.engine, channel="web")
+    chat.say("council tax")
+    assert chat.say("Cheshire East").topic == "council_tax"
+
+
+def test_duplicate_message_is_answered_once(chat: Chat, db_engine) -> None:
+    chat.link("demo-19")
+    first = chat.say("who's my PA", message_id="dup-1")
+    again = chat.say("who's my PA", message_id="dup-1")
+    assert first.messages and not first.duplicate
+    assert again.duplicate and again.messages == ()
+    with db_engine.connect() as conn:
+        inbound = conn.execute(
+            select(func.count()).select_from(Message).where(Message.external_id == "dup-1")
+        ).scalar_one()
+    assert inbound == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        ("text", ""),
+        ("text", "   "),
+        ("text", "x" * 10_000),
+        ("text", "😀🙏🔥"),
+        ("sticker", None),
+        ("photo", None),
+        ("text", "a\x00b\ud800c"),
+    ],
+    ids=["empty", "spaces", "10k", "emoji", "sticker", "photo", "nul-and-surrogate"],
+)
+def test_bad_input_gets_a_polite_reply_and_is_kept(chat: Chat, db_engine, kind, text) -> None:
+    turn = chat.link("demo-19").say(text, kind=kind)
+    assert turn.messages, "every message gets a reply"
+    assert all(m.text.strip() for m in turn.messages)
+    with db_engine.connect() as conn:
+        stored = conn.execute(
+            select(Message.kind, Message.text).where(Message.direction == "in")
+        ).all()
+    assert len(stored) == 1 and stored[0].kind == kind
+    if text and text.strip() and "\x00" not in text:
+        assert stored[0].text == text.strip()
+
+
+def test_forged_button_payload_gets_the_menu(chat: Chat) -> None:
+    turn = chat.link("demo-19").press("topic:../../etc/passwd")
+    assert turn.intent is None
+    assert "topic:council_tax" in payloads(turn)
+
+
+def test_crisis_message_gets_emergency_numbers_first_and_an_urgent_escalation(
+    chat: Chat, db_engine
+) -> None:
+    turn = chat.link("demo-19").say("i want to kill myself")
+    assert turn.safety == "crisis"
+    first = turn.messages[0].text
+    assert "999" in first and "116 123" in first and "85258" in first
+    assert turn.escalation is not None and turn.escalation["urgency"] == "urgent"
+    with db_engine.connect() as conn:
+        row = conn.execute(select(Escalation)).one()
+    assert row.reason == "crisis" and row.pa_id is not None
+
+
+def test_thanks_and_greeting(chat: Chat) -> None:
+    chat.link("demo-19")
+    assert chat.say("hiya").intent == "greeting"
+    assert "Jay" in texts(chat.say("hello"))
+    assert chat.say("thanks so much").intent == "thanks"
+
+
+def test_off_topic_gets_an_honest_reply_with_topics_and_pa(chat: Chat) -> None:
+    turn = chat.link("demo-19").say("what is the weather in paris")
+    assert turn.topic is None
+    assert "intent:talk_to_pa" in payloads(turn)
+    assert any(p.startswith("topic:") for p in payloads(turn))
+
+
+def test_arabic_interface(chat: Chat) -> None:
+    turn = chat.link("demo-19", language="ar").say("who's my PA")
+    assert turn.language == "ar"
+    assert "مستشارك الشخصي" in texts(turn)
+    assert "Sam Ortiz" in texts(turn)
