@@ -85,13 +85,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             f"got {database_url.split(':')[0]!r}"
         )
 
-    raw_port = env.get("CAREBOT_PORT", "8080").strip()
+    raw_port = env.get("CAREBOT_PORT", "").strip() or "8080"
     if not raw_port.isdigit() or not 1 <= int(raw_port) <= 65535:
         raise SettingsError(
             f"CAREBOT_PORT must be a whole number from 1 to 65535, got {raw_port!r}"
         )
 
-    log_level = env.get("CAREBOT_LOG_LEVEL", "INFO").strip().upper()
+    log_level = env.get("CAREBOT_LOG_LEVEL", "").strip().upper() or "INFO"
     if log_level not in _LOG_LEVELS:
         raise SettingsError(
             f"CAREBOT_LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}, got {log_level!r}"

@@ -115,14 +115,16 @@ class TelegramChannel:
         body = await request.body()
         if len(body) > MAX_UPDATE_BYTES:
             return JSONResponse({"error": "too large"}, status_code=413)
+        # Telegram would retry a 5xx for a day; a malformed body will never get better, so
+        # anything that is not an update is a 400.
         try:
             data = json.loads(body)
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                raise ValueError("not an update object")
+            # PTB raises AttributeError/TypeError when a nested field has the wrong type.
             update = Update.de_json(data, self.application.bot)
-        except (ValueError, TypeError, KeyError, TelegramError):
-            # Telegram would retry a 5xx for a day; a malformed body will never get better.
+        except (ValueError, TypeError, KeyError, AttributeError, TelegramError):
             log.warning("telegram webhook body rejected")
-            return JSONResponse({"error": "not an update"}, status_code=400)
-        if update is None:
             return JSONResponse({"error": "not an update"}, status_code=400)
         await self.application.process_update(update)
         return JSONResponse({"ok": True})

@@ -149,3 +149,29 @@ def button_update(update_id: int, chat_id: int, data: str) -> dict[str, Any]:
             },
         },
     }
+
+
+def sticker_update(update_id: int, chat_id: int, message_id: int | None = None) -> dict[str, Any]:
+    """A private message holding only a sticker (no text)."""
+    update = text_update(update_id, chat_id, "", message_id)
+    del update["message"]["text"]
+    update["message"]["sticker"] = {
+        "file_id": "CAACAgIAAxkBAAEBsticker",
+        "file_unique_id": "AgADsticker",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+        "emoji": "👍",
+    }
+    return update
+
+
+def group_text_update(
+    update_id: int, chat_id: int, user_id: int, text: str, message_id: int | None = None
+) -> dict[str, Any]:
+    """A text message in a group chat (chat_id is negative for groups)."""
+    update = text_update(update_id, user_id, text, message_id)
+    update["message"]["chat"] = {"id": chat_id, "type": "group", "title": "Friends"}
+    return update

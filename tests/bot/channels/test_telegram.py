@@ -1,0 +1,301 @@
+"""Telegram end to end: python-telegram-bot's real client against a fake Bot API over loopback
+HTTP, our webhook served by a real uvicorn, the real NLU model and a real (SQLite) database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from bot.channels.telegram import SECRET_HEADER, TelegramChannel
+from bot.models import Message
+from bot.runtime import Runtime
+from bot.server import create_app
+from bot.settings import Settings
+from tests.support.fake_telegram import (
+    FakeTelegram,
+    button_update,
+    group_text_update,
+    sticker_update,
+    text_update,
+)
+from tests.support.servers import serve
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
+
+SECRET = "s3cret-token"
+PUBLIC_URL = "https://bot.example.org"
+# Every HTTP call a test makes is bounded; nothing waits forever.
+HTTP_TIMEOUT = 15.0
+
+
+@dataclass
+class Webhook:
+    fake: FakeTelegram
+    url: str  # {app_base}/telegram/webhook
+    runtime: Runtime
+
+    def post(
+        self, body: Any = None, *, secret: str | None = SECRET, raw: bytes | None = None
+    ) -> httpx.Response:
+        headers = {"Content-Type": "application/json"}
+        if secret is not None:
+            headers[SECRET_HEADER] = secret
+        content = raw if raw is not None else json.dumps(body).encode()
+        return httpx.post(self.url, content=content, headers=headers, timeout=HTTP_TIMEOUT)
+
+
+def count_messages(runtime: Runtime, **where: Any) -> int:
+    query = select(func.count()).select_from(Message)
+    for column, value in where.items():
+        query = query.where(getattr(Message, column) == value)
+    with runtime.sessions() as session:
+        return session.execute(query).scalar_one()
+
+
+def callback_data(params: dict[str, Any]) -> list[str]:
+    markup = params.get("reply_markup") or {}
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    return [b.get("callback_data") for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def to_chat(fake: FakeTelegram, chat_id: int) -> list[dict[str, Any]]:
+    return [p for p in fake.sent("sendMessage") if int(p["chat_id"]) == chat_id]
+
+
+@pytest.fixture
+def fake_api() -> Iterator[tuple[FakeTelegram, str]]:
+    """The fake Bot API on its own uvicorn; yields it and its base URL."""
+    fake = FakeTelegram()
+    with serve(fake.app()) as base:
+        yield fake, base
+
+
+@pytest.fixture
+def webhook_settings(settings: Settings, fake_api: tuple[FakeTelegram, str]) -> Settings:
+    fake, base = fake_api
+    return replace(
+        settings,
+        telegram_token=fake.token,
+        telegram_api_base_url=f"{base}/bot",
+        telegram_webhook_url=PUBLIC_URL,
+        telegram_webhook_secret=SECRET,
+    )
+
+
+@pytest.fixture
+def webhook(
+    runtime: Runtime, webhook_settings: Settings, fake_api: tuple[FakeTelegram, str]
+) -> Iterator[Webhook]:
+    """Our web app with Telegram in webhook mode, lifespan on so start() sets the webhook."""
+    fake, _ = fake_api
+    channel = TelegramChannel(webhook_settings, runtime.engine)
+    assert channel.webhook_mode
+    app = create_app(runtime, telegram=channel)
+    with serve(app, lifespan="on") as app_base:
+        yield Webhook(fake=fake, url=f"{app_base}/telegram/webhook", runtime=runtime)
+
+
+# -- 1. webhook mode: setWebhook at start-up, a question answered with buttons ----------------
+
+
+def test_webhook_mode_sets_the_webhook_and_answers_a_question(webhook: Webhook) -> None:
+    fake = webhook.fake
+    set_calls = fake.sent("setWebhook")
+    assert len(set_calls) == 1, fake.calls
+    assert set_calls[0]["url"] == f"{PUBLIC_URL}/telegram/webhook"
+    assert set_calls[0]["secret_token"] == SECRET
+    assert sorted(set_calls[0]["allowed_updates"]) == ["callback_query", "message"]
+
+    response = webhook.post(text_update(1, 4242, "can I get council tax paid"))
+
+    assert response.status_code == 200, response.text
+    sent = fake.sent("sendMessage")
+    assert len(sent) == 1, sent
+    assert int(sent[0]["chat_id"]) == 4242
+    assert "council tax" in str(sent[0]["text"]).lower()
+    assert "more:council_tax" in callback_data(sent[0])
+    # The question and the answer are both kept.
+    assert count_messages(webhook.runtime, channel="telegram", direction="in") == 1
+    assert count_messages(webhook.runtime, channel="telegram", direction="out") == 1
+
+
+# -- 2. a chat linked to a young person gets their own PA -------------------------------------
+
+
+def test_linked_young_person_gets_their_pa(webhook: Webhook) -> None:
+    webhook.runtime.engine.identify("telegram", "555", young_person_ref="demo-19")
+
+    response = webhook.post(text_update(10, 555, "who's my PA"))
+
+    assert response.status_code == 200, response.text
+    sent = to_chat(webhook.fake, 555)
+    assert len(sent) == 1, webhook.fake.sent()
+    assert "Sam Ortiz" in sent[0]["text"]
+    assert "01632 960123" in sent[0]["text"]
+    stored = count_messages(webhook.runtime, external_id="555:10")
+    assert stored == 1
+
+
+# -- 3. the secret header is required ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [None, "", "wrong-token", "S3CRET-TOKEN", f"{SECRET}x", SECRET[:-1]],
+    ids=["missing", "empty", "wrong", "wrong-case", "longer", "prefix"],
+)
+def test_wrong_or_missing_secret_is_forbidden(webhook: Webhook, secret: str | None) -> None:
+    before = count_messages(webhook.runtime)
+
+    response = webhook.post(text_update(20, 777, "who's my PA"), secret=secret)
+
+    assert response.status_code == 403, response.text
+    assert webhook.fake.sent("sendMessage") == []
+    assert count_messages(webhook.runtime) == before
+    assert count_messages(webhook.runtime, channel="telegram") == 0
+
+
+# -- 4. Telegram retries: the same update is answered once ------------------------------------
+
+
+def test_the_same_update_twice_is_answered_once(webhook: Webhook) -> None:
+    update = text_update(30, 888, "can I get council tax paid")
+
+    first = webhook.post(update)
+    again = webhook.post(update)
+
+    # Both acknowledged, or Telegram would keep retrying for a day.
+    assert first.status_code == 200, first.text
+    assert again.status_code == 200, again.text
+    assert len(webhook.fake.sent("sendMessage")) == 1, webhook.fake.sent()
+    assert count_messages(webhook.runtime, external_id="888:30") == 1
+
+
+# -- 5. a button press ------------------------------------------------------------------------
+
+
+def test_button_press_is_acknowledged_and_answered_with_the_detail(webhook: Webhook) -> None:
+    update = button_update(40, 999, "more:council_tax")
+
+    response = webhook.post(update)
+
+    assert response.status_code == 200, response.text
+    answered = webhook.fake.sent("answerCallbackQuery")
+    assert [a["callback_query_id"] for a in answered] == ["cbq40"]
+    sent = to_chat(webhook.fake, 999)
+    assert len(sent) == 1, webhook.fake.sent()
+    assert "don't ignore it" in sent[0]["text"]  # only the detail text says this
+    # The spinner stops before the (slower) answer goes out.
+    methods = [c.method for c in webhook.fake.calls]
+    assert methods.index("answerCallbackQuery") < methods.index("sendMessage")
+    assert count_messages(webhook.runtime, external_id="cb:cbq40", kind="button") == 1
+
+
+# -- 6. a sticker -----------------------------------------------------------------------------
+
+
+def test_sticker_gets_a_polite_text_only_reply(webhook: Webhook) -> None:
+    response = webhook.post(sticker_update(50, 1212))
+
+    assert response.status_code == 200, response.text
+    sent = to_chat(webhook.fake, 1212)
+    assert len(sent) == 1, webhook.fake.sent()
+    assert "only read text" in sent[0]["text"]
+    assert count_messages(webhook.runtime, external_id="1212:50", kind="sticker") == 1
+
+
+# -- 7. groups are ignored --------------------------------------------------------------------
+
+
+def test_group_chat_message_gets_no_reply(webhook: Webhook) -> None:
+    response = webhook.post(group_text_update(60, -100123, 3434, "who's my PA"))
+
+    assert response.status_code == 200, response.text
+    # The update was handled before the response: nothing was or will be sent.
+    assert webhook.fake.sent("sendMessage") == []
+    assert count_messages(webhook.runtime, channel="telegram") == 0
+
+
+# -- 8. bodies that are not updates -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"{not json",
+        b"",
+        b"\xff\xfe\x00",
+        b"[]",
+        b'[{"update_id": 1}]',
+        b'{"foo": 1}',
+        b"{}",
+        b"null",
+        b'"an update"',
+        b"42",
+        b'{"update_id": "x", "message": "hello"}',
+    ],
+    ids=[
+        "malformed",
+        "empty",
+        "binary",
+        "empty-list",
+        "list",
+        "foo-object",
+        "empty-object",
+        "null",
+        "string",
+        "number",
+        "message-not-object",
+    ],
+)
+def test_body_that_is_not_an_update_is_a_client_error(webhook: Webhook, raw: bytes) -> None:
+    response = webhook.post(raw=raw)
+
+    assert 400 <= response.status_code < 500, (
+        f"{raw!r} got {response.status_code}: a 5xx makes Telegram retry it for 24 h"
+    )
+    assert webhook.fake.sent("sendMessage") == []
+    assert count_messages(webhook.runtime, channel="telegram") == 0
+
+
+# -- 9. polling mode --------------------------------------------------------------------------
+
+
+async def test_polling_mode_answers_a_queued_update(
+    runtime: Runtime, settings: Settings, fake_api: tuple[FakeTelegram, str]
+) -> None:
+    fake, base = fake_api
+    polling = replace(settings, telegram_token=fake.token, telegram_api_base_url=f"{base}/bot")
+    channel = TelegramChannel(polling, runtime.engine)
+    assert not channel.webhook_mode
+    fake.updates.append(text_update(70, 5656, "can I get council tax paid"))
+
+    await asyncio.wait_for(channel.start(), timeout=15)
+    try:
+        deadline = time.monotonic() + 10
+        while not fake.sent("sendMessage") and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+    finally:
+        await asyncio.wait_for(channel.stop(), timeout=15)
+
+    sent = fake.sent("sendMessage")
+    assert len(sent) == 1, fake.calls
+    assert int(sent[0]["chat_id"]) == 5656
+    assert "council tax" in str(sent[0]["text"]).lower()
+    assert "more:council_tax" in callback_data(sent[0])
+    polls = fake.sent("getUpdates")
+    assert polls and sorted(polls[0]["allowed_updates"]) == ["callback_query", "message"]
+    assert fake.sent("setWebhook") == []
+    assert count_messages(runtime, external_id="5656:70") == 1

@@ -1,0 +1,453 @@
+"""The web chat over real HTTP: the page, the static files and the JSON API, bad input included.
+
+The app runs under a real uvicorn server on a loopback port (tests.support.servers.serve) and
+is driven with an httpx.Client that keeps the visitor cookie between requests, like a browser.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import unicodedata
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from bot.channels.webchat import COOKIE, MAX_BODY
+from bot.models import ChannelIdentity, Message
+from bot.runtime import Runtime
+from bot.server import create_app
+from tests.support.servers import serve
+
+pytestmark = pytest.mark.slow
+
+ARABIC = re.compile(r"[\u0600-\u06FF]")
+
+
+def new_id() -> str:
+    """A fresh client message id, the way chat.js makes them."""
+    return secrets.token_hex(8)
+
+
+def texts(data: dict[str, Any]) -> str:
+    return "\n".join(m["text"] for m in data["messages"])
+
+
+def payloads(data: dict[str, Any]) -> list[str]:
+    return [b["payload"] for m in data["messages"] for b in m["buttons"]]
+
+
+def send_json(client: httpx.Client, body: Any) -> httpx.Response:
+    """POST any JSON value as raw UTF-8 (what a browser's JSON.stringify sends)."""
+    return client.post(
+        "/api/chat",
+        content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+        headers={"Content-Type": "application/json"},
+    )
+
+
+def send(client: httpx.Client, **fields: Any) -> httpx.Response:
+    """POST a well-formed chat request; a fresh message_id unless one is given."""
+    fields.setdefault("message_id", new_id())
+    return send_json(client, fields)
+
+
+def assert_ok_reply(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    data = response.json()
+    assert data["duplicate"] is False
+    assert data["messages"], "every message gets a reply"
+    assert all(m["text"].strip() for m in data["messages"])
+    return data
+
+
+def assert_error(response: httpx.Response, status: int) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    error = response.json()["error"]
+    assert isinstance(error, str) and error
+
+
+def inbound_rows(db_engine: Engine, visitor: str, message_id: str) -> list[Any]:
+    with db_engine.connect() as conn:
+        return conn.execute(
+            select(Message.kind, Message.text).where(
+                Message.direction == "in",
+                Message.channel == "web",
+                Message.external_id == f"{visitor}:{message_id}",
+            )
+        ).all()
+
+
+@pytest.fixture
+def base_url(runtime: Runtime) -> Iterator[str]:
+    with serve(create_app(runtime)) as url:
+        yield url
+
+
+@pytest.fixture
+def client(base_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, timeout=60) as c:
+        yield c
+
+
+@pytest.fixture
+def visitor(client: httpx.Client) -> str:
+    """Opens the page first, as a browser does, and returns the visitor id it was given."""
+    response = client.get("/")
+    assert response.status_code == 200
+    return client.cookies[COOKIE]
+
+
+# -- the page and static files -----------------------------------------------------------------
+
+
+def test_page_is_served_with_a_visitor_cookie(client: httpx.Client) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert '<form id="composer"' in html
+    assert 'id="text"' in html and 'type="submit"' in html
+    assert '<html lang="en" dir="ltr">' in html
+    assert '<script src="/static/chat.js"></script>' in html
+    assert "116 123" in html  # the safety line is always on the page
+
+    set_cookie = response.headers["set-cookie"]
+    assert set_cookie.startswith(f"{COOKIE}=")
+    assert "httponly" in set_cookie.lower() and "samesite=strict" in set_cookie.lower()
+    token = client.cookies[COOKIE]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{8,64}", token)
+
+    # A returning visitor keeps their id.
+    again = client.get("/")
+    assert again.status_code == 200
+    assert "set-cookie" not in again.headers
+    assert client.cookies[COOKIE] == token
+
+
+def test_page_in_arabic_is_right_to_left(client: httpx.Client) -> None:
+    response = client.get("/", params={"lang": "ar"})
+    assert response.status_code == 200
+    html = response.text
+    assert '<html lang="ar" dir="rtl">' in html
+    assert 'data-language="ar"' in html
+    assert ARABIC.search(html), "the page's own strings are translated"
+
+
+def test_page_with_unknown_language_or_bad_council_falls_back(client: httpx.Client) -> None:
+    response = client.get("/", params={"lang": "xx", "council": '"><script>alert(1)</script>'})
+    assert response.status_code == 200
+    html = response.text
+    assert '<html lang="en" dir="ltr">' in html
+    assert 'data-council=""' in html
+    assert "<script>alert(1)</script>" not in html
+
+
+def test_static_files_and_health(client: httpx.Client) -> None:
+    js = client.get("/static/chat.js")
+    assert js.status_code == 200
+    assert "javascript" in js.headers["content-type"]
+    assert "/api/chat" in js.text
+
+    css = client.get("/static/chat.css")
+    assert css.status_code == 200
+    assert css.headers["content-type"].startswith("text/css")
+    assert css.text.strip()
+
+    assert client.get("/static/nope.js").status_code == 404
+
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok", "content_error": False}
+
+
+# -- questions and buttons ---------------------------------------------------------------------
+
+
+def test_council_tax_question_then_more_detail(
+    client: httpx.Client, visitor: str, db_engine: Engine
+) -> None:
+    data = assert_ok_reply(send(client, text="can I get council tax paid"))
+    assert data["topic"] == "council_tax"
+    assert data["intent"] == "council_tax"
+    assert data["direction"] == "ltr"
+    first = data["messages"][0]["text"]
+    assert "council tax" in first.lower()
+    assert "25" in first
+    assert "more:council_tax" in payloads(data)
+    assert "intent:talk_to_pa" in payloads(data)
+    # The answer went to the visitor the page gave a cookie to.
+    with db_engine.connect() as conn:
+        identities = conn.execute(
+            select(ChannelIdentity.external_id).where(ChannelIdentity.channel == "web")
+        ).scalars()
+        assert list(identities) == [visitor]
+
+    detail = assert_ok_reply(send(client, payload="more:council_tax"))
+    assert detail["topic"] == "council_tax"
+    assert detail["input"] == "/button more:council_tax"
+    assert detail["messages"][0]["text"] != first, "the detail, not the same answer again"
+    assert "council tax" in texts(detail).lower()
+    assert "intent:talk_to_pa" in payloads(detail)
+
+
+def test_api_works_without_opening_the_page_first(client: httpx.Client) -> None:
+    response = send(client, text="can I get council tax paid")
+    data = assert_ok_reply(response)
+    assert data["topic"] == "council_tax"
+    token = client.cookies[COOKIE]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{8,64}", token)
+    # The next request reuses that visitor rather than minting another.
+    assert "set-cookie" not in send(client, payload="more:council_tax").headers
+
+
+def test_same_message_id_twice_is_answered_once(
+    client: httpx.Client, visitor: str, db_engine: Engine
+) -> None:
+    message_id = new_id()
+    first = assert_ok_reply(send(client, message_id=message_id, text="can I get council tax paid"))
+    assert first["topic"] == "council_tax"
+
+    again = send(client, message_id=message_id, text="can I get council tax paid")
+    assert again.status_code == 200
+    data = again.json()
+    assert data["duplicate"] is True
+    assert data["messages"] == []
+
+    rows = inbound_rows(db_engine, visitor, message_id)
+    assert len(rows) == 1
+    assert rows[0].text == "can I get council tax paid"
+
+
+def test_message_ids_are_scoped_to_the_visitor(base_url: str, db_engine: Engine) -> None:
+    message_id = new_id()
+    with (
+        httpx.Client(base_url=base_url, timeout=60) as one,
+        httpx.Client(base_url=base_url, timeout=60) as two,
+    ):
+        assert_ok_reply(send(one, message_id=message_id, text="who's my PA"))
+        assert_ok_reply(send(two, message_id=message_id, text="who's my PA"))
+        assert one.cookies[COOKIE] != two.cookies[COOKIE]
+        for c in (one, two):
+            assert len(inbound_rows(db_engine, c.cookies[COOKIE], message_id)) == 1
+
+
+def test_longest_allowed_visitor_and_message_ids(base_url: str, db_engine: Engine) -> None:
+    """A visitor id and a message id may each be 64 characters; together they must still fit."""
+    visitor = "v" * 64
+    message_id = "m" * 64
+    with httpx.Client(base_url=base_url, timeout=60, cookies={COOKIE: visitor}) as c:
+        data = assert_ok_reply(send(c, message_id=message_id, text="can I get council tax paid"))
+        assert data["topic"] == "council_tax"
+        assert send(c, message_id=message_id, text="can I get council tax paid").json()["duplicate"]
+    assert len(inbound_rows(db_engine, visitor, message_id)) == 1
+
+
+# -- bad input ---------------------------------------------------------------------------------
+
+
+def _long_text(unit: str) -> str:
+    text = (unit * (10_000 // len(unit) + 1))[:9_999] + "."
+    assert len(text) == 10_000 and text == unicodedata.normalize("NFC", text).strip()
+    return text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        _long_text("help with my rent please "),
+        _long_text("أحتاج مساعدة في الإيجار."),
+        _long_text("我需要房租方面的帮助。"),  # 3 bytes a character: the largest a browser sends
+    ],
+    ids=["latin", "arabic", "chinese"],
+)
+def test_ten_thousand_characters_are_answered_and_kept_whole(
+    client: httpx.Client, visitor: str, db_engine: Engine, text: str
+) -> None:
+    message_id = new_id()
+    data = assert_ok_reply(send(client, message_id=message_id, text=text))
+    assert "long message" in texts(data)
+    assert "intent:talk_to_pa" in payloads(data)
+    rows = inbound_rows(db_engine, visitor, message_id)
+    assert len(rows) == 1
+    assert rows[0].text == text
+
+
+def test_bad_requests_get_clean_answers_and_the_chat_still_works(
+    client: httpx.Client, visitor: str, db_engine: Engine
+) -> None:
+    # Empty text: a polite nudge, not an error.
+    empty = assert_ok_reply(send(client, text=""))
+    assert "didn't get any words" in texts(empty)
+    assert "topic:council_tax" in payloads(empty)
+
+    # Emoji only, and text with a NUL and a lone surrogate (JSON escapes allow both).
+    assert_ok_reply(send(client, text="😀🙏🔥"))
+    message_id = new_id()
+    odd = client.post(
+        "/api/chat",
+        content=b'{"message_id": "%s", "text": "a\\u0000b\\ud800c"}' % message_id.encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert_ok_reply(odd)
+    (row,) = inbound_rows(db_engine, visitor, message_id)
+    assert "\x00" not in row.text and row.text.startswith("a")
+
+    def raw(body: bytes, content_type: str = "application/json") -> httpx.Response:
+        return client.post("/api/chat", content=body, headers={"Content-Type": content_type})
+
+    good_id = new_id()
+    # Not UTF-8.
+    bad_utf8 = raw(b'{"message_id": "%s", "text": "caf\xe9 \xff\xfe"}' % good_id.encode())
+    assert_error(bad_utf8, 400)
+    assert "UTF-8" in bad_utf8.json()["error"]
+    # Not JSON, or JSON that is not an object.
+    assert_error(raw(b'{"message_id": "abcdefgh", "text": '), 400)
+    assert_error(raw(b""), 400)
+    assert_error(raw(b"NaN-ish nonsense"), 400)
+    assert_error(send_json(client, [{"message_id": good_id, "text": "hi"}]), 400)
+    assert_error(send_json(client, "hi"), 400)
+    assert_error(send_json(client, None), 400)
+    # message_id missing, or not 8-64 letters, digits, _ or -.
+    assert_error(send_json(client, {"text": "hi"}), 400)
+    for bad_id in ("", "short", "has spaces in it", "dots.and/slashes", "x" * 65, "é" * 10):
+        assert_error(send(client, message_id=bad_id, text="hi"), 400)
+    for bad_id in (12345678, None, ["abcdefgh"]):
+        assert_error(send_json(client, {"message_id": bad_id, "text": "hi"}), 400)
+    # Exactly one of text or payload, each a string.
+    assert_error(send(client, text="hi", payload="menu:"), 400)
+    assert_error(send(client), 400)
+    assert_error(send(client, text=None, payload=None), 400)
+    assert_error(send(client, text=42), 400)
+    assert_error(send(client, text=["hi"]), 400)
+    assert_error(send(client, payload=7), 400)
+    # Only application/json is accepted.
+    body = json.dumps({"message_id": good_id, "text": "hi"}).encode()
+    assert_error(raw(body, "text/plain"), 415)
+    assert_error(client.post("/api/chat", data={"message_id": good_id, "text": "hi"}), 415)
+    assert_error(
+        client.post("/api/chat", files={"text": ("a.txt", b"hi")}, data={"message_id": good_id}),
+        415,
+    )
+    assert_error(client.post("/api/chat", content=body, headers={"Content-Type": ""}), 415)
+    # Too big, with a Content-Length and without one (chunked).
+    big = json.dumps({"message_id": good_id, "text": "x" * (MAX_BODY + 1)}).encode()
+    assert_error(raw(big), 413)
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"message_id": "%s", "text": "' % good_id.encode()
+        for _ in range(4):
+            yield b"y" * (MAX_BODY // 2)
+        yield b'"}'
+
+    assert_error(
+        client.post("/api/chat", content=chunks(), headers={"Content-Type": "application/json"}),
+        413,
+    )
+    # Wrong method.
+    assert client.get("/api/chat").status_code == 405
+
+    # None of the rejected requests reached the engine...
+    assert inbound_rows(db_engine, visitor, good_id) == []
+    # ...and the chat still answers a normal question.
+    data = assert_ok_reply(send(client, text="can I get council tax paid"))
+    assert data["topic"] == "council_tax"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["topic:nope", "x" * 200, "more:nope", "council:atlantis", "menu:../../etc", "::", ""],
+)
+def test_forged_payload_gets_the_menu(client: httpx.Client, visitor: str, payload: str) -> None:
+    data = assert_ok_reply(send(client, payload=payload))
+    assert data["safety"] is None
+    assert data["escalation"] is None
+    buttons = payloads(data)
+    if payload.startswith("council:"):
+        assert buttons == ["council:plymouth"]  # asked to pick a real council
+    elif payload.startswith("more:"):
+        assert "intent:talk_to_pa" in buttons
+    else:
+        assert "topic:council_tax" in buttons and "intent:talk_to_pa" in buttons
+
+
+@pytest.mark.parametrize(
+    "escaped",
+    ["menu:\\u0000", "topic:\\ud800", "\\udfff"],
+    ids=["nul", "lone-high-surrogate", "lone-low-surrogate"],
+)
+def test_forged_payload_with_unstorable_characters_gets_the_menu(
+    client: httpx.Client, visitor: str, escaped: str
+) -> None:
+    """JSON escapes let a payload carry a NUL or a lone surrogate; neither may break the turn."""
+    body = b'{"message_id": "%s", "payload": "%s"}' % (new_id().encode(), escaped.encode())
+    response = client.post("/api/chat", content=body, headers={"Content-Type": "application/json"})
+    data = assert_ok_reply(response)
+    assert "topic:council_tax" in payloads(data)
+    # The chat goes on afterwards.
+    assert assert_ok_reply(send(client, text="can I get council tax paid"))["topic"] == (
+        "council_tax"
+    )
+
+
+@pytest.mark.parametrize(
+    "council",
+    ["atlantis", "", 42, ["plymouth"], "x" * 300, "\\u0000", "\\ud800"],
+    ids=["unknown", "empty", "number", "list", "long", "nul", "lone-surrogate"],
+)
+def test_bad_council_choice_is_ignored(client: httpx.Client, visitor: str, council: object) -> None:
+    value = f'"{council}"' if isinstance(council, str) else json.dumps(council)
+    body = '{"message_id": "%s", "council": %s, "text": "can I get council tax paid"}' % (
+        new_id(),
+        value,
+    )
+    response = client.post(
+        "/api/chat", content=body.encode(), headers={"Content-Type": "application/json"}
+    )
+    data = assert_ok_reply(response)
+    assert data["topic"] == "council_tax"
+
+
+# -- language ----------------------------------------------------------------------------------
+
+
+def test_arabic_visitor_gets_arabic_right_to_left_replies(
+    client: httpx.Client, visitor: str
+) -> None:
+    data = assert_ok_reply(send(client, language="ar", text="who's my PA"))
+    assert data["language"] == "ar"
+    assert data["direction"] == "rtl"
+    reply = texts(data)
+    assert ARABIC.search(reply)
+    assert "Sam Ortiz" not in reply, "an anonymous visitor is not told anyone's PA"
+    assert "01632 960100" in reply  # the leaving care team's number
+
+    # The choice sticks for the next message, without sending it again.
+    later = assert_ok_reply(send(client, text="can I get council tax paid"))
+    assert later["language"] == "ar" and later["direction"] == "rtl"
+
+
+def test_unknown_language_keeps_the_default(client: httpx.Client, visitor: str) -> None:
+    data = assert_ok_reply(send(client, language="xx-nope", text="who's my PA"))
+    assert data["language"] == "en" and data["direction"] == "ltr"
+    assert "link code" in texts(data)
+
+
+def test_language_applies_even_when_the_council_is_unknown(
+    client: httpx.Client, visitor: str
+) -> None:
+    """/?lang=ar&council=typo renders an Arabic page that sends council "typo" with every
+    message; the valid language must still be applied."""
+    page = client.get("/", params={"lang": "ar", "council": "typo"})
+    assert 'data-council="typo"' in page.text
+    data = assert_ok_reply(send(client, language="ar", council="typo", text="who's my PA"))
+    assert data["language"] == "ar"
+    assert data["direction"] == "rtl"
+    assert ARABIC.search(texts(data))
