@@ -17,6 +17,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine tuned per backend; creates the SQLite file's folder when needed."""
+    # Errors would otherwise quote the SQL parameters: message text, names, numbers.
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

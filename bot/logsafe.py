@@ -30,6 +30,18 @@ _PHONE = re.compile(r"(?<!\w)(?:\+?\d[\d ()-]{7,}\d)(?!\w)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 
 
+def redact(text: str) -> str:
+    # Emails first: an address can hold a phone-shaped run of digits.
+    return _PHONE.sub("[number]", _EMAIL.sub("[email]", text))
+
+
+class RedactingFormatter(logging.Formatter):
+    """Redacts the whole formatted line, tracebacks included (exception text can hold data)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
 def pseudonym(value: str) -> str:
     """A short stable stand-in for an external id, so logs can correlate without exposing it."""
     return hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:10]
@@ -43,7 +55,7 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a broken format string must not lose the record
             message = str(record.msg)
-        redacted = _EMAIL.sub("[email]", _PHONE.sub("[number]", message))
+        redacted = redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
@@ -51,7 +63,7 @@ class RedactingFilter(logging.Filter):
 
 def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -110,7 +110,7 @@ class ChannelIdentity(Base):
     )
     id = Column(Integer, primary_key=True)
     channel = Column(String(20), nullable=False)
-    external_id = Column(String(128), nullable=False)
+    external_id = Column(String(255), nullable=False)
     young_person_id = Column(ForeignKey("young_people.id"), index=True)
     # What an anonymous visitor told us about themselves.
     council_id = Column(ForeignKey("councils.id"))
@@ -132,7 +132,7 @@ class Message(Base):
     direction = Column(String(3), nullable=False)  # "in" or "out"
     channel = Column(String(20), nullable=False)
     # The channel's own id; inbound duplicates collide on it and are answered once.
-    external_id = Column(String(128))
+    external_id = Column(String(255))
     kind = Column(String(20), nullable=False, default="text")  # text, button, sticker, photo...
     text = Column(Text)
     intent = Column(String(64))

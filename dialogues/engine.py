@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 import unicodedata
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 # Longer messages are stored whole but not parsed: nobody asks a question in 2,000 characters.
 MAX_PARSED_CHARS = 2000
 SAFETY_INTENTS = frozenset({CRISIS, HOMELESS_NOW})
+# Intents a button may stand for; anything else in an intent: payload is forged.
+BUTTON_INTENTS = frozenset({"greeting", "thanks", "pa_contact", "talk_to_pa", *SAFETY_INTENTS})
+_COUNCIL_ID = re.compile(r"[a-z][a-z0-9-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,10 @@ class DialogueEngine:
                     raise LookupError(f"no young person with reference {young_person_ref!r}")
                 identity.young_person_id = yp.id
             if council_id is not None:
-                if session.get(Council, council_id) is None:
+                if (
+                    not _COUNCIL_ID.fullmatch(council_id)
+                    or session.get(Council, council_id) is None
+                ):
                     raise LookupError(f"no council with id {council_id!r}")
                 identity.council_id = council_id
             if language is not None:
@@ -148,7 +155,7 @@ class DialogueEngine:
 
     def _handle(self, inbound: InboundMessage) -> Turn:
         text = clean_text(inbound.text)
-        shown_input = text if inbound.kind != "button" else f"/button {inbound.payload or ''}"
+        shown_input = text if inbound.kind != "button" else f"/button {clean_text(inbound.payload)}"
         now = self.clock.now()
         session: Session = self._sessions()
         try:
@@ -161,7 +168,7 @@ class DialogueEngine:
                 channel=inbound.channel,
                 external_id=inbound.message_id,
                 kind=inbound.kind,
-                text=text if inbound.kind != "button" else inbound.payload,
+                text=text if inbound.kind != "button" else clean_text(inbound.payload),
                 created_at=now,
             )
             session.add(stored)
@@ -172,7 +179,7 @@ class DialogueEngine:
                 return Turn(input=shown_input, language=self._default_language, duplicate=True)
             ctx = self._context(session, identity, text, now)
             try:
-                understanding = self._understand(inbound, text)
+                understanding = self._understand(inbound, text, ctx.offer.topic_ids())
                 reply = self._route(ctx, inbound, text, understanding)
             except Exception:
                 # The message is kept and answered politely; the cause goes to the log, no text.
@@ -300,10 +307,17 @@ class DialogueEngine:
             state_data=dict(state.data or {}) if state else {},
         )
 
-    def _understand(self, inbound: InboundMessage, text: str) -> Understanding:
+    def _understand(
+        self, inbound: InboundMessage, text: str, topics: frozenset[str]
+    ) -> Understanding:
         if inbound.kind == "button":
             payload = payloads.parse(inbound.payload)
-            if payload is None:
+            # A forged or stale button is no intent at all (and its value never reaches a log).
+            if (
+                payload is None
+                or (payload.kind in (payloads.TOPIC, payloads.MORE) and payload.value not in topics)
+                or (payload.kind == payloads.INTENT and payload.value not in BUTTON_INTENTS)
+            ):
                 return Understanding(intent=None, confidence=None)
             intent = {
                 payloads.TOPIC: payload.value,

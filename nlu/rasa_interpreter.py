@@ -6,7 +6,7 @@ import asyncio
 import threading
 from pathlib import Path
 
-from nlu.rasa_setup import quiet_rasa
+from nlu.rasa_setup import keep_logging, quiet_rasa
 from nlu.result import IntentScore, NluResult
 
 
@@ -19,9 +19,10 @@ class RasaInterpreter:
         if not model_path.is_file():
             raise ModelMissingError(f"no NLU model at {model_path}; run `carebot train`")
         quiet_rasa()
-        from rasa.core.agent import Agent
+        with keep_logging():
+            from rasa.core.agent import Agent
 
-        self._agent = Agent.load(str(model_path))
+            self._agent = Agent.load(str(model_path))
         # Rasa's parse is async in name only; a private loop lets worker threads call it
         # synchronously, and the lock keeps one parse at a time through the graph.
         self._loop = asyncio.new_event_loop()

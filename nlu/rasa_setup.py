@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _done = False
 
@@ -28,3 +30,15 @@ def quiet_rasa() -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     for name in ("rasa", "tensorflow", "absl", "matplotlib", "h5py", "urllib3", "sanic"):
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+@contextmanager
+def keep_logging() -> Iterator[None]:
+    """Rasa resets the root logger's level and handlers when it loads or trains a model."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+        root.handlers[:] = handlers

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from nlu.rasa_setup import quiet_rasa
+from nlu.rasa_setup import keep_logging, quiet_rasa
 
 NLU_DIR = Path(__file__).resolve().parent
 CONFIG_PATH = NLU_DIR / "config.yml"
@@ -68,12 +68,13 @@ def train(model_path: Path, extra_examples: Mapping[str, Sequence[str]]) -> Path
         for path in sorted(DATA_DIR.glob("*.yml")):
             shutil.copy(path, data / path.name)
         _write_extra(data, extra_examples)
-        built = train_nlu(
-            config=str(CONFIG_PATH),
-            nlu_data=str(data),
-            output=str(Path(tmp) / "out"),
-            fixed_model_name="nlu",
-        )
+        with keep_logging():
+            built = train_nlu(
+                config=str(CONFIG_PATH),
+                nlu_data=str(data),
+                output=str(Path(tmp) / "out"),
+                fixed_model_name="nlu",
+            )
         if not built:
             raise RuntimeError("Rasa did not produce a model; see the messages above")
         staged = model_path.with_name(model_path.name + ".new")

@@ -73,7 +73,10 @@ class WebChat:
 
     async def api(self, request: Request) -> Response:
         # A JSON content type cannot be sent cross-site without a CORS preflight we never allow.
-        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        if (
+            request.headers.get("content-type", "").split(";")[0].strip().lower()
+            != "application/json"
+        ):
             return _error(415, "send application/json")
         declared = request.headers.get("content-length", "0")
         if declared.isdigit() and int(declared) > MAX_BODY:
@@ -129,9 +132,10 @@ class WebChat:
 
     def _apply_choices(self, visitor: str, council: object, language: object) -> None:
         """The page's council (a council's own site presets it) and language, when valid."""
-        council_id = council if isinstance(council, str) and council else None
         code = normalise_language(language) if isinstance(language, str) else None
+        council_id = council if isinstance(council, str) and council else None
         try:
             self._engine.identify(CHANNEL, visitor, council_id=council_id, language=code)
         except LookupError:
-            self._engine.identify(CHANNEL, visitor)
+            # A stale or mistyped council in the page: keep the language, ask for the council.
+            self._engine.identify(CHANNEL, visitor, language=code)

@@ -404,9 +404,8 @@ def test_forged_payload_with_unstorable_characters_gets_the_menu(
 )
 def test_bad_council_choice_is_ignored(client: httpx.Client, visitor: str, council: object) -> None:
     value = f'"{council}"' if isinstance(council, str) else json.dumps(council)
-    body = '{"message_id": "%s", "council": %s, "text": "can I get council tax paid"}' % (
-        new_id(),
-        value,
+    body = (
+        f'{{"message_id": "{new_id()}", "council": {value}, "text": "can I get council tax paid"}}'
     )
     response = client.post(
         "/api/chat", content=body.encode(), headers={"Content-Type": "application/json"}
