@@ -6,6 +6,7 @@ import hashlib
 import logging
 import re
 import sys
+from typing import Any
 
 # Libraries that log request URLs (with the bot token) or whole updates (with user text).
 _QUIET = (
@@ -36,10 +37,17 @@ def redact(text: str) -> str:
 
 
 class RedactingFormatter(logging.Formatter):
-    """Redacts the whole formatted line, tracebacks included (exception text can hold data)."""
+    """Redacts the message and any traceback (exception text can hold data), not the timestamp."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = redact(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:
+        return redact(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return redact(super().formatStack(stack_info))
 
 
 def pseudonym(value: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import secrets
 from collections.abc import Iterable, Iterator
 
@@ -279,3 +280,10 @@ def test_configured_logging_redacts_messages_and_exception_text(
     assert "notify failed" in output and "ValueError" in output
     assert "07700 900123" not in output
     assert "sam.ortiz@example.org" not in output
+
+
+def test_configured_logging_keeps_timestamps_readable(configured_logging: io.StringIO) -> None:
+    logging.getLogger("carebot.test.redaction").info("turn intent=%s", "council_tax")
+    line = configured_logging.getvalue().strip()
+    assert re.match(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3} INFO ", line), line
+    assert "[number]" not in line
