@@ -58,7 +58,10 @@ command=${1:-start}
 shift || true
 case "$command" in
   setup) setup; prepare_bot ;;
-  start) setup; prepare_bot; exec "$VENV/bin/carebot" run "$@" ;;
+  # The demo runs as Plymouth's own bot (a council deploying it sets its own id); set
+  # CAREBOT_DEFAULT_COUNCIL= (empty) to have anonymous visitors asked for their council.
+  start) setup; prepare_bot; CAREBOT_DEFAULT_COUNCIL=${CAREBOT_DEFAULT_COUNCIL-plymouth} \
+    exec "$VENV/bin/carebot" run "$@" ;;
   test) setup; exec "$VENV/bin/python" -m pytest "$@" ;;
   *) echo "usage: ./dev.sh [start|test|setup]" >&2; exit 2 ;;
 esac

@@ -59,6 +59,26 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo-data", help="load fictional councils, PAs and young people")
     demo.add_argument("--refresh", action="store_true", help="re-base demo ages on today's date")
 
+    content = sub.add_parser("content", help="check or preview the local-offer content files")
+    content_sub = content.add_subparsers(dest="content_command", required=True, metavar="ACTION")
+    content_sub.add_parser("check", help="validate every content file; exit 1 on errors")
+    show = content_sub.add_parser(
+        "show", help="print exactly what the bot would send about a topic"
+    )
+    show.add_argument("topic", help="topic id, e.g. council_tax")
+    show.add_argument(
+        "--council", required=True, metavar="ID", help="council id, or national for the baseline"
+    )
+    show.add_argument("--age", required=True, type=int, metavar="N", help="the young person's age")
+    show.add_argument("--lang", default="en", metavar="CODE", help="language (default en)")
+    show.add_argument(
+        "--condition",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a circumstance, e.g. in_higher_education (repeatable)",
+    )
+
     people = sub.add_parser("people", help="list young people")
     people.add_argument("--json", action="store_true", help="print JSON")
     return parser
@@ -165,6 +185,21 @@ def _cmd_people(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_content(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.content_cli import check, show
+
+    if args.content_command == "check":
+        return check(settings)
+    return show(
+        settings,
+        args.topic,
+        council=args.council,
+        age=args.age,
+        language=args.lang,
+        conditions=args.condition,
+    )
+
+
 COMMANDS = {
     "run": _cmd_run,
     "chat": _cmd_chat,
@@ -172,6 +207,7 @@ COMMANDS = {
     "db": _cmd_db,
     "demo-data": _cmd_demo,
     "people": _cmd_people,
+    "content": _cmd_content,
 }
 
 

@@ -78,6 +78,7 @@ class DemoPerson:
     years: int
     days: int
     support_status: str = "active"
+    circumstances: tuple[str, ...] = ()
 
 
 PEOPLE = [
@@ -85,11 +86,22 @@ PEOPLE = [
     DemoPerson("demo-17", "Mo", "plymouth", "Priya Shah", 17, 200),
     DemoPerson("demo-18", "Jordan", "plymouth", "Sam Ortiz", 18, 30),
     DemoPerson("demo-19", "Jay", "plymouth", "Sam Ortiz", 19, 120),
-    DemoPerson("demo-20", "Rosa", "plymouth", "Priya Shah", 20, 60),
+    DemoPerson(
+        "demo-20", "Rosa", "plymouth", "Priya Shah", 20, 60, circumstances=("in_higher_education",)
+    ),
     # About three months before the 21st birthday: the opt-in conversation is due.
     DemoPerson("demo-20-9m", "Amir", "plymouth", "Sam Ortiz", 20, 275),
     DemoPerson("demo-21", "Lena", "plymouth", "Priya Shah", 21, 90, "opted_in"),
-    DemoPerson("demo-22", "Dan", "plymouth", "Sam Ortiz", 22, 150, "opted_out"),
+    DemoPerson(
+        "demo-22",
+        "Dan",
+        "plymouth",
+        "Sam Ortiz",
+        22,
+        150,
+        "opted_out",
+        circumstances=("lives_outside_area",),
+    ),
     DemoPerson("demo-24", "Nia", "plymouth", "Priya Shah", 24, 10, "opted_in"),
     DemoPerson("demo-cambs-19", "Alex", "cambridgeshire", "Tom Walsh", 19, 80),
     DemoPerson("demo-cheshire-19", "Sky", "cheshire-east", "Ada Mensah", 19, 80),
@@ -162,6 +174,7 @@ def load_demo_data(session: Session, clock: Clock | None = None, *, refresh: boo
                     council_id=person.council,
                     pa_id=advisers[person.pa].id,
                     support_status=person.support_status,
+                    circumstances=list(person.circumstances),
                     created_at=now,
                 )
             )

@@ -95,6 +95,8 @@ class YoungPerson(Base):
     language = Column(String(16))
     # active (under 21), opted_in / opted_out (PA support from 21), ended (25 or closed).
     support_status = Column(String(20), nullable=False, default="active")
+    # Circumstances that change which answer applies (bot.content.CONDITIONS), set by the PA.
+    circumstances = Column(JSON, nullable=False, default=list)
     created_at = Column(UTCDateTime, nullable=False)
 
     council = relationship("Council")
@@ -114,6 +116,8 @@ class ChannelIdentity(Base):
     young_person_id = Column(ForeignKey("young_people.id"), index=True)
     # What an anonymous visitor told us about themselves.
     council_id = Column(ForeignKey("councils.id"))
+    # When we asked which council looked after them; asked once, then the national answer.
+    council_asked_at = Column(UTCDateTime)
     language = Column(String(16))
     created_at = Column(UTCDateTime, nullable=False)
     last_seen_at = Column(UTCDateTime, nullable=False)

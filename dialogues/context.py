@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.content import Offer, Topic
+from bot.content import Offer
 from bot.i18n import Translator
 from bot.models import ChannelIdentity, Council, Escalation, Team, YoungPerson
 from dialogues.types import OutgoingMessage
@@ -27,9 +27,15 @@ class TurnContext:
     offer: Offer
     now: datetime
     text: str | None
+    # Circumstances from the young person's record that select content variants.
+    conditions: frozenset[str] = frozenset()
     nlu: NluResult | None = None
     state: str | None = None
     state_data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
 
     @property
     def council(self) -> Council | None:
@@ -49,9 +55,6 @@ class TurnContext:
             .scalars()
             .first()
         )
-
-    def topic(self, topic_id: str) -> Topic | None:
-        return self.offer.topic(self.council_id, topic_id)
 
 
 @dataclass

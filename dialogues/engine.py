@@ -286,8 +286,8 @@ class DialogueEngine:
         yp = identity.young_person
         offer_now = self._offer_source()
         council_id = (yp.council_id if yp else None) or identity.council_id or self._default_council
-        if council_id is None and len(offer_now.council_ids()) == 1:
-            council_id = offer_now.council_ids()[0]
+        if council_id is None and len(offer_now.councils) == 1:
+            council_id = next(iter(offer_now.councils))
         language = normalise_language(identity.language or (yp.language if yp else None))
         band = None
         if yp is not None:
@@ -303,6 +303,7 @@ class DialogueEngine:
             offer=offer_now,
             now=now,
             text=text,
+            conditions=frozenset(yp.circumstances or ()) if yp else frozenset(),
             state=state.state if state else None,
             state_data=dict(state.data or {}) if state else {},
         )
@@ -394,13 +395,10 @@ class DialogueEngine:
     @staticmethod
     def _council_named(ctx: TurnContext, text: str) -> str | None:
         wanted = text.strip().casefold()
-        for council_id in ctx.offer.council_ids():
-            council = ctx.session.get(Council, council_id)
-            names = {council_id.casefold(), council_id.replace("-", " ").casefold()}
-            if council is not None:
-                names.add(council.name.casefold())
-            if wanted in names:
-                return council_id
+        for council in ctx.offer.councils.values():
+            names = {council.id, council.id.replace("-", " "), council.name, council.short_name}
+            if wanted in {name.casefold() for name in names}:
+                return council.id
         return None
 
     @staticmethod

@@ -97,12 +97,22 @@ def demo(db_engine: Engine, clock: FixedClock) -> None:
 
 
 @pytest.fixture
-def settings(database_url: str, trained_model: Path, tmp_path: Path) -> Settings:
+def default_council() -> str | None:
+    """No default: anonymous visitors are asked. Channel tests override it with a council
+    to run as that council's own bot."""
+    return None
+
+
+@pytest.fixture
+def settings(
+    database_url: str, trained_model: Path, tmp_path: Path, default_council: str | None
+) -> Settings:
     return load_settings(
         {
             "DATABASE_URL": database_url,
             "CAREBOT_DATA_DIR": str(tmp_path),
             "CAREBOT_MODEL_PATH": str(trained_model),
+            "CAREBOT_DEFAULT_COUNCIL": default_council or "",
         }
     )
 

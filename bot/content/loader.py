@@ -1,165 +1,513 @@
-"""Reads offer_content/<council>/<topic>.yml into an Offer, or says exactly what is wrong."""
+"""Reads and checks offer_content/: every problem as `file:line: field: what and what instead`."""
 
 from __future__ import annotations
 
+import json
 import re
-from datetime import date
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
+from jsonschema import Draft7Validator
+from jsonschema.exceptions import ValidationError
 
-from bot.content.model import AGE_BANDS, ContentError, Offer, Topic, TopicText
+from bot.content.model import (
+    NATIONAL,
+    REQUIRED_TOPICS,
+    Amount,
+    Contact,
+    ContentError,
+    Council,
+    Link,
+    Offer,
+    Problem,
+    Topic,
+    Translation,
+    Variant,
+)
 
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_COUNCIL_ID = re.compile(r"^[a-z][a-z0-9-]*$")
-# One phone screen, and safely under WhatsApp's 4,096 characters.
-MAX_ANSWER = 600
-MAX_DETAIL = 1200
-# Titles become buttons: WhatsApp list rows allow 24 characters.
-MAX_TITLE = 24
-_FIELDS = {
-    "id",
-    "title",
-    "answer",
-    "detail",
-    "age_bands",
-    "related",
-    "sources",
-    "owner",
-    "last_reviewed",
-    "examples",
+SCHEMA_DIR = "schema"
+COUNCIL_FILE = "council.yml"
+_PLACEHOLDER = re.compile(r"\{amount:([a-z][a-z0-9_]*)\}")
+_ANY_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+REVIEW_EVERY = timedelta(days=365)
+# Hints for pattern errors, by the field's name.
+_PATTERN_HINTS = {
+    "id": "lower_snake_case letters, digits and _",
+    "last_reviewed": "a date like 2026-11-01",
+    "valid_from": "a date like 2026-11-01",
+    "valid_until": "a date like 2026-11-01",
+    "url": "an https:// address",
+    "phone": "digits and spaces, like 01632 960000",
+    "email": "an email address",
+    "source_hash": "the 12-character hash `carebot content check` prints",
 }
-_REQUIRED = ("id", "title", "answer", "sources", "owner", "last_reviewed")
+_TYPE_WORDS = {
+    "string": "text",
+    "number": "a number",
+    "integer": "a whole number",
+    "array": "a list",
+    "object": "a mapping of fields",
+    "boolean": "true or false",
+}
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A SafeLoader that remembers the line each mapping key was written on."""
+class _Loader(yaml.SafeLoader):
+    """Keeps dates as text, so the schema (not YAML's guesses) decides what a date is."""
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    lines = {
-        key_node.value: key_node.start_mark.line + 1
-        for key_node, _ in node.value
-        if isinstance(key_node, yaml.ScalarNode)
-    }
-    mapping["__lines__"] = lines
-    return mapping
+_Loader.yaml_implicit_resolvers = {
+    key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+@lru_cache(maxsize=2)
+def _validator(name: str) -> Draft7Validator:
+    schema_path = Path(__file__).resolve().parents[2] / "offer_content" / SCHEMA_DIR / name
+    return Draft7Validator(json.loads(schema_path.read_text(encoding="utf-8")))
 
 
-class _File:
-    def __init__(self, path: Path, root: Path) -> None:
-        self.path = path
-        self.name = str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
-
-    def error(self, data: dict[str, Any] | None, field_name: str, problem: str) -> ContentError:
-        line = 1
-        if data is not None:
-            line = data.get("__lines__", {}).get(field_name.split(".")[-1], 1)
-        return ContentError(self.name, line, field_name, problem)
-
-
-def _text(f: _File, data: dict[str, Any], key: str, limit: int, *, required: bool) -> str | None:
-    value = data.get(key)
-    if value is None:
-        if required:
-            raise f.error(data, key, "missing; expected text")
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise f.error(data, key, f"expected text, got {type(value).__name__}")
-    value = value.strip()
-    if len(value) > limit:
-        raise f.error(data, key, f"{len(value)} characters is too long; keep it under {limit}")
-    return value
-
-
-def _topic_text(f: _File, data: dict[str, Any]) -> TopicText:
-    return TopicText(
-        answer=_text(f, data, "answer", MAX_ANSWER, required=True) or "",
-        detail=_text(f, data, "detail", MAX_DETAIL, required=False),
-    )
-
-
-def _load_topic(f: _File, council_id: str) -> Topic:
-    try:
-        data = yaml.load(f.path.read_text(encoding="utf-8"), Loader=_LineLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        raise ContentError(
-            f.name, line, "yaml", f"not valid YAML ({getattr(exc, 'problem', exc)})"
-        ) from None
-    except UnicodeDecodeError:
-        raise ContentError(f.name, 1, "file", "not UTF-8 text") from None
-    if not isinstance(data, dict):
-        raise ContentError(f.name, 1, "file", "expected a mapping of fields (key: value)")
-    for key in data:
-        if key != "__lines__" and key not in _FIELDS:
-            raise f.error(data, key, f"unknown field; expected one of {', '.join(sorted(_FIELDS))}")
-    for key in _REQUIRED:
-        if key not in data:
-            raise f.error(None, key, "missing")
-    topic_id = data["id"]
-    if not isinstance(topic_id, str) or not _ID.match(topic_id):
-        raise f.error(data, "id", "expected lower_snake_case text")
-    if topic_id != f.path.stem:
-        raise f.error(data, "id", f"{topic_id!r} does not match the file name {f.path.name!r}")
-    if not isinstance(data["last_reviewed"], date):
-        raise f.error(data, "last_reviewed", "expected a date like 2026-11-01")
-    by_band: dict[str, TopicText] = {}
-    bands = data.get("age_bands") or {}
-    if not isinstance(bands, dict):
-        raise f.error(data, "age_bands", "expected a mapping of age band to answer")
-    for band, body in bands.items():
-        if band == "__lines__":
-            continue
-        if band not in AGE_BANDS:
-            raise f.error(bands, band, f"unknown age band; expected one of {', '.join(AGE_BANDS)}")
-        if not isinstance(body, dict):
-            raise f.error(bands, band, "expected answer and optional detail")
-        by_band[band] = _topic_text(f, body)
-    sources = data["sources"]
-    if not isinstance(sources, list) or not sources:
-        raise f.error(data, "sources", "expected a list of source documents")
-    examples = data.get("examples") or []
-    if not isinstance(examples, list) or not all(isinstance(e, str) for e in examples):
-        raise f.error(data, "examples", "expected a list of example questions")
-    related = data.get("related") or []
-    if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
-        raise f.error(data, "related", "expected a list of topic ids")
-    return Topic(
-        id=topic_id,
-        council_id=council_id,
-        title=_text(f, data, "title", MAX_TITLE, required=True) or topic_id,
-        text=_topic_text(f, data),
-        by_age_band=by_band,
-        related=tuple(related),
-        sources=tuple(s["file"] if isinstance(s, dict) else str(s) for s in sources),
-        examples=tuple(e.strip() for e in examples if e.strip()),
-    )
-
-
-def load_offer(root: Path) -> Offer:
-    """Load every council folder under root; raise ContentError at the first problem."""
-    councils: dict[str, dict[str, Topic]] = {}
-    for folder in sorted(
-        p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
+def _type_word(value: Any) -> str:
+    for python_type, word in (
+        (bool, "true/false"),
+        (str, "text"),
+        (int, "a number"),
+        (float, "a number"),
+        (list, "a list"),
+        (dict, "a mapping"),
     ):
-        if not _COUNCIL_ID.match(folder.name):
-            raise ContentError(folder.name, 1, "folder", "council folders are lower-case ids")
-        topics: dict[str, Topic] = {}
-        for path in sorted(folder.glob("*.yml")):
-            topic = _load_topic(_File(path, root), folder.name)
-            topics[topic.id] = topic
-        for topic in topics.values():
-            for other in topic.related:
-                if other not in topics:
-                    raise _File(folder / f"{topic.id}.yml", root).error(
-                        None, "related", f"unknown topic {other!r} in {folder.name}"
+        if isinstance(value, python_type):
+            return word
+    return "nothing" if value is None else type(value).__name__
+
+
+def _field_name(path: Iterable[Any]) -> str:
+    name = ""
+    for part in path:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or "file"
+
+
+class _Lines:
+    """Maps a path inside the YAML document to the line it was written on."""
+
+    def __init__(self, node: yaml.Node | None) -> None:
+        self._root = node
+
+    def line(self, path: Iterable[Any], *, key: bool = True) -> int:
+        node = self._root
+        line = 1 if node is None else node.start_mark.line + 1
+        for part in path:
+            if isinstance(node, yaml.MappingNode):
+                for key_node, value_node in node.value:
+                    if key_node.value == part:
+                        line = (key_node if key else value_node).start_mark.line + 1
+                        node = value_node
+                        break
+                else:
+                    return line
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(part, int)
+                and part < len(node.value)
+            ):
+                node = node.value[part]
+                line = node.start_mark.line + 1
+            else:
+                return line
+        return line
+
+
+@dataclass
+class _File:
+    path: Path
+    name: str  # as shown in messages: relative to the content folder's parent
+    data: Any = None
+    lines: _Lines = field(default_factory=lambda: _Lines(None))
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(
+        self, path: Iterable[Any], message: str, *, severity: str = "error", line: int | None = None
+    ) -> None:
+        path = list(path)
+        self.problems.append(
+            Problem(self.name, line or self.lines.line(path), _field_name(path), message, severity)
+        )
+
+
+def _read(path: Path, root: Path) -> _File:
+    f = _File(path=path, name=str(path.relative_to(root.parent)))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        f.add([], "not UTF-8 text; save the file as UTF-8", line=1)
+        return f
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        f.data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        f.add(
+            ["yaml"],
+            f"not valid YAML ({problem}); check indentation and quotes",
+            line=mark.line + 1 if mark else 1,
+        )
+        return f
+    f.lines = _Lines(node)
+    if not isinstance(f.data, dict):
+        f.add([], "expected a mapping of fields (key: value), got " + _type_word(f.data), line=1)
+        f.data = None
+    return f
+
+
+def _schema_problems(f: _File, schema: str) -> None:
+    for error in sorted(_validator(schema).iter_errors(f.data), key=lambda e: list(e.path)):
+        _report(f, error)
+
+
+def _report(f: _File, error: ValidationError) -> None:
+    path = list(error.path)
+    validator, value, expected = error.validator, error.instance, error.validator_value
+    leaf = next((p for p in reversed(path) if isinstance(p, str)), "")
+    if validator == "required":
+        missing = re.findall(r"'([^']+)' is a required property", error.message)
+        name = missing[0] if missing else "field"
+        f.add([*path, name], "missing; this field is required", line=f.lines.line(path))
+    elif validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        for extra in sorted(set(value) - set(allowed)):
+            f.add([*path, extra], f"unknown field; expected one of {', '.join(allowed)}")
+    elif validator == "type":
+        f.add(path, f"expected {_TYPE_WORDS.get(expected, expected)}, got {_type_word(value)}")
+    elif validator == "maxLength":
+        what = "too long for one phone screen" if leaf == "answer" else "too long"
+        f.add(path, f"{len(value)} characters is {what}; keep it to {expected}")
+    elif validator == "minLength":
+        f.add(path, f"too short; write at least {expected} characters")
+    elif validator == "pattern":
+        hint = _PATTERN_HINTS.get(leaf, f"text matching {expected}")
+        f.add(path, f"{value!r} is not valid; expected {hint}")
+    elif validator == "enum":
+        f.add(path, f"{value!r} is not allowed; expected one of {', '.join(map(str, expected))}")
+    elif validator in ("minItems", "maxItems"):
+        word = "at least" if validator == "minItems" else "at most"
+        f.add(path, f"expected {word} {expected} item(s), got {len(value)}")
+    elif validator == "anyOf" and leaf == "" and isinstance(value, dict):
+        f.add(path, "give at least one of phone, email or url")
+    elif validator == "minProperties":
+        f.add(path, "say at least one of age_bands or conditions")
+    elif validator == "exclusiveMinimum":
+        f.add(path, f"must be more than {expected}")
+    elif validator == "propertyNames":
+        f.add(path, f"{value!r} is not a valid name here")
+    else:
+        f.add(path, error.message)
+
+
+def _date(f: _File, path: list[Any], value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        f.add(path, f"{value!r} is not a real date; expected a date like 2026-11-01")
+        return None
+
+
+def _texts(data: dict[str, Any]) -> Iterator[tuple[list[Any], str]]:
+    """Every text a young person can be sent, with its path."""
+    for key in ("answer", "detail"):
+        if isinstance(data.get(key), str):
+            yield [key], data[key]
+    for i, variant in enumerate(data.get("variants") or []):
+        for key in ("answer", "detail"):
+            if isinstance(variant, dict) and isinstance(variant.get(key), str):
+                yield ["variants", i, key], variant[key]
+    for code, translation in (data.get("translations") or {}).items():
+        if not isinstance(translation, dict):
+            continue
+        for key in ("answer", "detail"):
+            if isinstance(translation.get(key), str):
+                yield ["translations", code, key], translation[key]
+        for i, variant in enumerate(translation.get("variants") or []):
+            for key in ("answer", "detail"):
+                if isinstance(variant, dict) and isinstance(variant.get(key), str):
+                    yield ["translations", code, "variants", i, key], variant[key]
+
+
+def _build_topic(f: _File, folder: str, today: date) -> Topic | None:
+    data = f.data
+    before = len([p for p in f.problems if p.severity == "error"])
+    amounts: dict[str, Amount] = {}
+    for amount_id, raw in (data.get("amounts") or {}).items():
+        valid_from = _date(f, ["amounts", amount_id, "valid_from"], raw.get("valid_from"))
+        valid_until = _date(f, ["amounts", amount_id, "valid_until"], raw.get("valid_until"))
+        if valid_from is None:
+            continue
+        if valid_until is not None and valid_until < today:
+            f.add(
+                ["amounts", amount_id, "valid_until"],
+                f"this amount ended on {valid_until.isoformat()}; update it from a current source "
+                "or remove it and tell people to ask their PA",
+            )
+        amounts[amount_id] = Amount(
+            value=float(raw["value"]),
+            period=raw["period"],
+            valid_from=valid_from,
+            valid_until=valid_until,
+            source=raw["source"],
+            currency=raw.get("currency", "GBP"),
+        )
+    for path, text in _texts(data):
+        for placeholder in _ANY_PLACEHOLDER.findall(text):
+            match = _PLACEHOLDER.fullmatch(placeholder)
+            if match is None:
+                f.add(
+                    path,
+                    f"{placeholder} is not a placeholder the bot knows; "
+                    "expected {amount:ID} or no braces",
+                )
+            elif match.group(1) not in amounts:
+                f.add(
+                    path,
+                    f"{placeholder} names no amount; expected one of "
+                    f"{', '.join(sorted(amounts)) or '(add an amounts: entry)'}",
+                )
+    reviewed = _date(f, ["last_reviewed"], data.get("last_reviewed"))
+    if reviewed is not None and today - reviewed > REVIEW_EVERY:
+        f.add(
+            ["last_reviewed"],
+            f"last reviewed {reviewed.isoformat()}, over 12 months ago; "
+            "check it against its sources and update the date",
+            severity="warning",
+        )
+    variants = tuple(
+        Variant(
+            age_bands=tuple(v["when"].get("age_bands", ())),
+            conditions=tuple(v["when"].get("conditions", ())),
+            answer=v["answer"].strip(),
+            detail=(v.get("detail") or "").strip() or None,
+        )
+        for v in data.get("variants") or []
+    )
+    translations: dict[str, Translation] = {}
+    for code, raw in (data.get("translations") or {}).items():
+        raw_variants = raw.get("variants") or []
+        if raw_variants and len(raw_variants) != len(variants):
+            f.add(
+                ["translations", code, "variants"],
+                f"has {len(raw_variants)} variants but the English has {len(variants)}; "
+                "translate each variant, in the same order",
+            )
+        translations[code] = Translation(
+            status=raw["status"],
+            source_hash=raw["source_hash"],
+            title=raw["title"].strip(),
+            answer=raw["answer"].strip(),
+            detail=(raw.get("detail") or "").strip() or None,
+            variants=tuple(
+                (v["answer"].strip(), (v.get("detail") or "").strip() or None) for v in raw_variants
+            ),
+        )
+    if len([p for p in f.problems if p.severity == "error"]) > before:
+        return None
+    return Topic(
+        id=data["id"],
+        council_id=folder,
+        path=f.name,
+        title=data["title"].strip(),
+        answer=data["answer"].strip(),
+        detail=(data.get("detail") or "").strip() or None,
+        variants=variants,
+        amounts=amounts,
+        contacts=tuple(Contact(**c) for c in data.get("contacts") or []),
+        links=tuple(Link(**link) for link in data.get("links") or []),
+        related=tuple(data.get("related") or []),
+        sources=tuple(s["file"] for s in data["sources"]),
+        owner=data["owner"],
+        last_reviewed=reviewed,
+        examples=tuple(e.strip() for e in data.get("examples") or [] if e.strip()),
+        translations=translations,
+    )
+
+
+@dataclass
+class CheckResult:
+    offer: Offer | None
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def _normalise_example(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s']", " ", text.casefold()).split())
+
+
+def check_offer(
+    root: Path, *, today: date | None = None, languages: Iterable[str] = ()
+) -> CheckResult:
+    """Read every file under root and report every problem; `offer` is None when any is an error.
+
+    `languages` are the translations every topic should have (missing ones are warnings)."""
+    today = today or date.today()
+    languages = tuple(languages)
+    files: list[_File] = []
+    councils: dict[str, Council] = {}
+    topics: dict[str, dict[str, Topic]] = {}
+    topic_files: dict[tuple[str, str], _File] = {}
+    if not root.is_dir():
+        problem = Problem(str(root), 1, "folder", "the content folder does not exist")
+        return CheckResult(None, [problem])
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if folder.name == SCHEMA_DIR:
+            continue
+        council_file = folder / COUNCIL_FILE
+        if folder.name != NATIONAL:
+            f = _read(council_file, root) if council_file.is_file() else None
+            if f is None:
+                files.append(
+                    missing := _File(council_file, str(council_file.relative_to(root.parent)))
+                )
+                missing.add(
+                    [],
+                    f"missing; every council folder needs a {COUNCIL_FILE} "
+                    "with its id, name and owner",
+                    line=1,
+                )
+                continue
+            files.append(f)
+            if f.data is not None:
+                _schema_problems(f, "council.schema.json")
+                if f.data.get("id") not in (None, folder.name):
+                    f.add(
+                        ["id"],
+                        f"{f.data['id']!r} is not this folder's council; "
+                        f"expected {folder.name!r} (the folder name)",
                     )
-        councils[folder.name] = topics
-    return Offer(councils=councils)
+                if not f.problems:
+                    councils[folder.name] = Council(
+                        id=folder.name,
+                        name=f.data["name"],
+                        short_name=f.data.get("short_name") or f.data["name"][:24],
+                        owner=f.data["owner"],
+                    )
+        topics[folder.name] = {}
+        for path in sorted(folder.glob("*.yml")):
+            if path.name == COUNCIL_FILE:
+                continue
+            f = _read(path, root)
+            files.append(f)
+            if f.data is None:
+                continue
+            _schema_problems(f, "topic.schema.json")
+            if f.problems and any(p.severity == "error" for p in f.problems):
+                continue
+            topic_id = f.data["id"]
+            if topic_id in topics[folder.name]:
+                other = topic_files[(folder.name, topic_id)]
+                f.add(
+                    ["id"],
+                    f"{topic_id!r} is already used by {other.name}; "
+                    "each topic id appears once per council",
+                )
+                continue
+            topic = _build_topic(f, folder.name, today)
+            if topic is not None:
+                topics[folder.name][topic_id] = topic
+                topic_files[(folder.name, topic_id)] = f
+        for f in files:
+            if f.path.suffix == ".yml" and f.path.parent == folder and f.data is not None:
+                for extra in sorted(set(f.path.parent.glob("*.yaml"))):
+                    f.add([], f"{extra.name}: use the .yml ending so the bot reads it", line=1)
+                break
+
+    national = topics.get(NATIONAL, {})
+    if not (root / NATIONAL).is_dir():
+        files.append(f := _File(root / NATIONAL, f"{root.name}/{NATIONAL}"))
+        f.add(
+            [],
+            "missing; the national baseline folder answers topics a council has no file for",
+            line=1,
+        )
+    else:
+        for topic_id in REQUIRED_TOPICS:
+            if topic_id not in national:
+                files.append(f := _File(root / NATIONAL, f"{root.name}/{NATIONAL}/{topic_id}.yml"))
+                f.add(
+                    [], f"missing; the baseline must answer {topic_id!r} for every council", line=1
+                )
+
+    # References, shared examples and translations need every topic loaded first.
+    seen_examples: dict[str, tuple[str, _File, int]] = {}
+    for (folder, topic_id), f in sorted(topic_files.items(), key=lambda item: item[1].name):
+        topic = topics[folder][topic_id]
+        for i, other in enumerate(topic.related):
+            if other not in topics.get(folder, {}) and other not in national:
+                f.add(
+                    ["related", i],
+                    f"{other!r} is not a topic of {folder} or the national "
+                    "baseline; expected an existing topic id",
+                )
+        for i, example in enumerate(topic.examples):
+            key = _normalise_example(example)
+            owner = seen_examples.get(key)
+            if owner is not None and owner[0] != topic_id:
+                f.add(
+                    ["examples", i],
+                    f"{example!r} is also an example of {owner[0]!r} "
+                    f"({owner[1].name}:{owner[2]}); each example question "
+                    "belongs to one topic",
+                )
+            elif owner is None:
+                seen_examples[key] = (topic_id, f, f.lines.line(["examples", i], key=False))
+        current = topic.english_hash()
+        for code in languages:
+            if code not in topic.translations:
+                f.add(
+                    ["translations"],
+                    f"no {code} translation; add one (source_hash: {current})",
+                    severity="warning",
+                )
+        for code, translation in topic.translations.items():
+            if translation.source_hash != current:
+                f.add(
+                    ["translations", code],
+                    f"stale: the English changed since this was "
+                    f"translated; update it and set source_hash: {current}",
+                    severity="warning",
+                )
+            if translation.status == "draft":
+                f.add(
+                    ["translations", code, "status"],
+                    "draft translation awaiting review by a qualified translator",
+                    severity="warning",
+                )
+
+    problems = sorted(
+        (p for f in files for p in f.problems),
+        key=lambda p: (p.severity != "error", p.path, p.line),
+    )
+    if any(p.severity == "error" for p in problems):
+        return CheckResult(None, problems)
+    return CheckResult(Offer(councils=councils, topics=topics), problems)
+
+
+def load_offer(root: Path, *, today: date | None = None) -> Offer:
+    """The content, or ContentError naming the first error (warnings do not stop it)."""
+    result = check_offer(root, today=today)
+    if result.offer is None:
+        first = result.errors[0]
+        raise ContentError(first.path, first.line, first.field, first.message)
+    return result.offer

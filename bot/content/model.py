@@ -2,10 +2,42 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 AGE_BANDS = ("16-17", "18-20", "21-25")
+CONDITIONS = (
+    "in_higher_education",
+    "lives_outside_area",
+    "is_parent",
+    "unaccompanied_asylum_seeker",
+)
+# The baseline folder: statutory entitlements every council's answers fall back to.
+NATIONAL = "national"
+# Every sample council must answer these (directly or through the baseline).
+REQUIRED_TOPICS = (
+    "council_tax",
+    "housing",
+    "money_grants",
+    "benefits",
+    "university",
+    "education_training",
+    "jobs",
+    "health",
+    "mental_health",
+    "leisure",
+    "travel",
+    "documents",
+    "immigration",
+    "post21_support",
+    "complaints_advocacy",
+    "relationships_mentoring",
+    "parenting",
+    "legal_rights",
+)
 
 
 class ContentError(ValueError):
@@ -20,58 +52,148 @@ class ContentError(ValueError):
 
 
 @dataclass(frozen=True)
-class TopicText:
+class Problem:
+    path: str
+    line: int
+    field: str
+    message: str
+    severity: str = "error"  # or "warning"
+
+    def __str__(self) -> str:
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{self.path}:{self.line}: {self.field}: {prefix}{self.message}"
+
+
+@dataclass(frozen=True)
+class Amount:
+    value: float
+    period: str
+    valid_from: date
+    valid_until: date | None
+    source: str
+    currency: str = "GBP"
+
+    def valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    url: str | None = None
+    hours: str | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Variant:
+    age_bands: tuple[str, ...]
+    conditions: tuple[str, ...]
     answer: str
-    detail: str | None = None
+    detail: str | None
+
+    def matches(self, band: str | None, conditions: frozenset[str]) -> bool:
+        if self.age_bands and band not in self.age_bands:
+            return False
+        return set(self.conditions) <= conditions
+
+
+@dataclass(frozen=True)
+class Translation:
+    status: str  # draft or reviewed
+    source_hash: str
+    title: str
+    answer: str
+    detail: str | None
+    variants: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True)
 class Topic:
     id: str
     council_id: str
+    path: str
     title: str
-    text: TopicText
-    by_age_band: Mapping[str, TopicText] = field(default_factory=dict)
+    answer: str
+    detail: str | None = None
+    variants: tuple[Variant, ...] = ()
+    amounts: Mapping[str, Amount] = field(default_factory=dict)
+    contacts: tuple[Contact, ...] = ()
+    links: tuple[Link, ...] = ()
     related: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    owner: str = ""
+    last_reviewed: date | None = None
     examples: tuple[str, ...] = ()
+    translations: Mapping[str, Translation] = field(default_factory=dict)
 
-    def for_age_band(self, band: str | None) -> TopicText:
-        """The text for this age band, or the general text when the band has no variant."""
-        if band is not None and band in self.by_age_band:
-            return self.by_age_band[band]
-        return self.text
+    def english_hash(self) -> str:
+        """Fingerprint of the English a translation was made from; a change makes it stale."""
+        body = {
+            "title": self.title,
+            "answer": self.answer,
+            "detail": self.detail,
+            "variants": [[v.answer, v.detail] for v in self.variants],
+        }
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
+
+    def pick(self, band: str | None, conditions: frozenset[str]) -> int | None:
+        """Index of the first matching variant, or None for the main answer."""
+        for index, variant in enumerate(self.variants):
+            if variant.matches(band, conditions):
+                return index
+        return None
+
+
+@dataclass(frozen=True)
+class Council:
+    id: str
+    name: str
+    short_name: str
+    owner: str
 
 
 @dataclass(frozen=True)
 class Offer:
-    """Every council's topics, keyed by council id then topic id."""
+    """Every council's topics over the national baseline."""
 
-    councils: Mapping[str, Mapping[str, Topic]]
+    councils: Mapping[str, Council]
+    topics: Mapping[str, Mapping[str, Topic]]  # council id (or NATIONAL) -> topic id -> topic
 
     def topic(self, council_id: str | None, topic_id: str) -> Topic | None:
-        if council_id is None:
-            return None
-        return self.councils.get(council_id, {}).get(topic_id)
+        """The council's own topic, else the national one (also for an unknown council)."""
+        if council_id is not None:
+            own = self.topics.get(council_id, {}).get(topic_id)
+            if own is not None:
+                return own
+        return self.topics.get(NATIONAL, {}).get(topic_id)
 
     def topic_ids(self) -> frozenset[str]:
-        return frozenset(t for topics in self.councils.values() for t in topics)
+        return frozenset(t for topics in self.topics.values() for t in topics)
 
     def council_ids(self) -> tuple[str, ...]:
         return tuple(sorted(self.councils))
 
-    def title(self, topic_id: str) -> str:
-        """A topic's title from whichever council has it (titles agree across councils)."""
-        for council_id in self.council_ids():
-            topic = self.councils[council_id].get(topic_id)
-            if topic is not None:
-                return topic.title
-        return topic_id
+    def title(self, topic_id: str, council_id: str | None = None) -> str:
+        topic = self.topic(council_id, topic_id)
+        if topic is None:
+            for topics in self.topics.values():
+                if topic_id in topics:
+                    topic = topics[topic_id]
+                    break
+        return topic.title if topic else topic_id
 
     def examples_by_topic(self) -> dict[str, list[str]]:
         """Example questions per topic, for NLU training."""
         merged: dict[str, list[str]] = {}
-        for topics in self.councils.values():
+        for topics in self.topics.values():
             for topic in topics.values():
                 merged.setdefault(topic.id, []).extend(topic.examples)
         return merged

@@ -16,9 +16,11 @@ def fallback(ctx: TurnContext) -> Reply:
         likely = [i for i in ctx.nlu.likeliest(10) if i in topics][:3]
     if likely:
         text = _("Sorry, I'm not sure I understood. Is it about one of these?")
-        return Reply([OutgoingMessage(text, menu_buttons(ctx, likely))])
+        return Reply(
+            [OutgoingMessage(text, menu_buttons(ctx.offer, ctx.council_id, ctx.t, likely))]
+        )
     text = _(
         "Sorry, I can't help with that. I can tell you about help from your council, "
         "or you can talk to your PA."
     )
-    return Reply([OutgoingMessage(text, menu_buttons(ctx))])
+    return Reply([OutgoingMessage(text, menu_buttons(ctx.offer, ctx.council_id, ctx.t))])

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import date
 
-from bot.models import Council
+from bot.content import NATIONAL, Offer, render
+from bot.i18n import Translator
 from dialogues import payloads
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers.common import other_help_button, talk_to_pa_button, topic_button
@@ -13,13 +14,63 @@ from dialogues.types import Button, OutgoingMessage
 AWAITING_COUNCIL = "awaiting_council"
 
 
+def compose_answer(
+    offer: Offer,
+    council_id: str | None,
+    topic_id: str,
+    *,
+    band: str | None,
+    conditions: frozenset[str],
+    t: Translator,
+    today: date,
+) -> Reply:
+    """The answer message for one topic; `carebot content show` prints exactly this."""
+    _ = t.gettext
+    topic = offer.topic(council_id, topic_id)
+    if topic is None:
+        text = _("I don't have an answer about that for your council yet. Your PA can tell you.")
+        return Reply(
+            [OutgoingMessage(text, (talk_to_pa_button(t), other_help_button(t)))], topic=topic_id
+        )
+    rendered = render(topic, band=band, conditions=conditions, translator=t, today=today)
+    buttons: list[Button] = []
+    if rendered.detail:
+        buttons.append(Button(_("More detail"), payloads.make(payloads.MORE, topic_id)))
+    buttons += [talk_to_pa_button(t), other_help_button(t)]
+    text = rendered.answer if rendered.notice is None else f"{rendered.notice}\n\n{rendered.answer}"
+    return Reply([OutgoingMessage(text, tuple(buttons))], topic=topic_id)
+
+
+def compose_detail(
+    offer: Offer,
+    council_id: str | None,
+    topic_id: str,
+    *,
+    band: str | None,
+    conditions: frozenset[str],
+    t: Translator,
+    today: date,
+) -> Reply:
+    """The 'More detail' message: the detail, then related topics and the PA."""
+    topic = offer.topic(council_id, topic_id)
+    if topic is None:
+        return compose_answer(
+            offer, council_id, topic_id, band=band, conditions=conditions, t=t, today=today
+        )
+    rendered = render(topic, band=band, conditions=conditions, translator=t, today=today)
+    related = [topic_button(offer, r, council_id, t) for r in topic.related[:2]]
+    text = rendered.detail or rendered.answer
+    return Reply([OutgoingMessage(text, (*related, talk_to_pa_button(t)))], topic=topic_id)
+
+
 def _ask_council(ctx: TurnContext, topic_id: str) -> Reply:
     _ = ctx.t.gettext
-    names = dict(ctx.session.execute(select(Council.id, Council.name)).all())
+    ctx.identity.council_asked_at = ctx.now
     buttons = tuple(
-        Button(names.get(council_id, council_id), payloads.make(payloads.COUNCIL, council_id))
-        for council_id in ctx.offer.council_ids()
+        Button(council.short_name, payloads.make(payloads.COUNCIL, council.id))
+        for council in ctx.offer.councils.values()
     )
+    buttons += (Button(_("Not sure"), payloads.make(payloads.COUNCIL, NATIONAL)),)
     text = _("Which council looked after you? Then I can tell you what they offer.")
     return Reply(
         [OutgoingMessage(text, buttons)],
@@ -29,45 +80,59 @@ def _ask_council(ctx: TurnContext, topic_id: str) -> Reply:
     )
 
 
+def _needs_council(ctx: TurnContext) -> bool:
+    """Ask once; after that an anonymous visitor who did not choose gets the national answer."""
+    return (
+        ctx.council_id is None
+        and ctx.identity.council_asked_at is None
+        and len(ctx.offer.councils) > 1
+    )
+
+
 def answer(ctx: TurnContext, topic_id: str) -> Reply:
-    _ = ctx.t.gettext
-    if ctx.council_id is None:
+    if _needs_council(ctx):
         return _ask_council(ctx, topic_id)
-    topic = ctx.topic(topic_id)
-    if topic is None:
-        text = _("I don't have an answer about that for your council yet. Your PA can tell you.")
-        return Reply(
-            [OutgoingMessage(text, (talk_to_pa_button(ctx), other_help_button(ctx)))],
-            topic=topic_id,
-        )
-    body = topic.for_age_band(ctx.age_band)
-    buttons: list[Button] = []
-    if body.detail:
-        buttons.append(Button(_("More detail"), payloads.make(payloads.MORE, topic_id)))
-    buttons += [talk_to_pa_button(ctx), other_help_button(ctx)]
-    return Reply([OutgoingMessage(body.answer, tuple(buttons))], topic=topic_id)
+    return compose_answer(
+        ctx.offer,
+        ctx.council_id,
+        topic_id,
+        band=ctx.age_band,
+        conditions=ctx.conditions,
+        t=ctx.t,
+        today=ctx.today,
+    )
 
 
 def detail(ctx: TurnContext, topic_id: str) -> Reply:
-    topic = ctx.topic(topic_id)
-    if topic is None:
-        return answer(ctx, topic_id)
-    body = topic.for_age_band(ctx.age_band)
-    related = [topic_button(ctx, r) for r in topic.related[:2]]
-    buttons = (*related, talk_to_pa_button(ctx))
-    return Reply([OutgoingMessage(body.detail or body.answer, buttons)], topic=topic_id)
+    return compose_detail(
+        ctx.offer,
+        ctx.council_id,
+        topic_id,
+        band=ctx.age_band,
+        conditions=ctx.conditions,
+        t=ctx.t,
+        today=ctx.today,
+    )
 
 
 def choose_council(ctx: TurnContext, council_id: str) -> Reply:
-    """An anonymous visitor picked their council; answer what they were asking about."""
-    _ = ctx.t.gettext
-    if council_id not in ctx.offer.council_ids():
+    """An anonymous visitor picked their council (or 'not sure'); answer what they asked."""
+    if council_id != NATIONAL and council_id not in ctx.offer.councils:
         return _ask_council(ctx, ctx.state_data.get("topic") or "legal_rights")
-    ctx.identity.council_id = council_id
-    ctx.council_id = council_id
+    if council_id != NATIONAL:
+        ctx.identity.council_id = council_id
+        ctx.council_id = council_id
     pending = ctx.state_data.get("topic") if ctx.state == AWAITING_COUNCIL else None
     if pending:
-        return answer(ctx, pending)
+        return compose_answer(
+            ctx.offer,
+            ctx.council_id,
+            pending,
+            band=ctx.age_band,
+            conditions=ctx.conditions,
+            t=ctx.t,
+            today=ctx.today,
+        )
     from dialogues.handlers.small_talk import menu
 
     return menu(ctx)

@@ -20,7 +20,7 @@ def pa_contact(ctx: TurnContext, *, wants_person: bool = False) -> Reply:
     _ = ctx.t.gettext
     yp = ctx.young_person
     team = ctx.team()
-    buttons = (other_help_button(ctx),)
+    buttons = (other_help_button(ctx.t),)
     if yp is None:
         text = _(
             "This chat isn't linked to your record yet, so I don't know who your PA "

@@ -30,7 +30,12 @@ def greeting(ctx: TurnContext) -> Reply:
 def thanks(ctx: TurnContext) -> Reply:
     _ = ctx.t.gettext
     return Reply(
-        [OutgoingMessage(_("You're welcome. Ask me anything, any time."), menu_buttons(ctx, []))]
+        [
+            OutgoingMessage(
+                _("You're welcome. Ask me anything, any time."),
+                menu_buttons(ctx.offer, ctx.council_id, ctx.t, []),
+            )
+        ]
     )
 
 
@@ -39,7 +44,8 @@ def menu(ctx: TurnContext) -> Reply:
     return Reply(
         [
             OutgoingMessage(
-                _("What do you need help with? Tap one, or type your question."), menu_buttons(ctx)
+                _("What do you need help with? Tap one, or type your question."),
+                menu_buttons(ctx.offer, ctx.council_id, ctx.t),
             )
         ]
     )
@@ -50,7 +56,8 @@ def non_text(ctx: TurnContext) -> Reply:
     return Reply(
         [
             OutgoingMessage(
-                _("I can only read text for now. Could you type your question?"), menu_buttons(ctx)
+                _("I can only read text for now. Could you type your question?"),
+                menu_buttons(ctx.offer, ctx.council_id, ctx.t),
             )
         ]
     )
@@ -61,7 +68,8 @@ def empty(ctx: TurnContext) -> Reply:
     return Reply(
         [
             OutgoingMessage(
-                _("I didn't get any words there. What would you like to know?"), menu_buttons(ctx)
+                _("I didn't get any words there. What would you like to know?"),
+                menu_buttons(ctx.offer, ctx.council_id, ctx.t),
             )
         ]
     )
@@ -73,10 +81,10 @@ def too_long(ctx: TurnContext) -> Reply:
         "That's a long message, and I can only read short questions. "
         "Could you send me the main thing you need? Or your PA can read it all."
     )
-    return Reply([OutgoingMessage(text, (talk_to_pa_button(ctx),))])
+    return Reply([OutgoingMessage(text, (talk_to_pa_button(ctx.t),))])
 
 
 def sorry_error(ctx: TurnContext) -> Reply:
     _ = ctx.t.gettext
     text = _("Sorry, something went wrong on my side. Please try again in a minute.")
-    return Reply([OutgoingMessage(text, (talk_to_pa_button(ctx),))])
+    return Reply([OutgoingMessage(text, (talk_to_pa_button(ctx.t),))])

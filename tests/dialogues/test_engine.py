@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-from dataclasses import replace
-
 import pytest
 from sqlalchemy import func, select
 
 from bot.models import Escalation, Message
-from bot.runtime import build_runtime
-from bot.settings import PROJECT_ROOT
 from tests.conftest import Chat
 
 pytestmark = pytest.mark.slow
@@ -63,38 +58,62 @@ def test_age_band_changes_the_answer(chat: Chat, engine) -> None:
     assert "18" in young
 
 
-def test_anonymous_with_several_councils_is_asked_once_then_answered(
-    settings, interpreter, clock, demo, tmp_path
-) -> None:
-    content = tmp_path / "content"
-    for council in ("plymouth", "cambridgeshire"):
-        shutil.copytree(PROJECT_ROOT / "offer_content" / "plymouth", content / council)
-    runtime = build_runtime(
-        replace(settings, content_dir=content), interpreter=interpreter, clock=clock
-    )
-    chat = Chat(runtime.engine, channel="web")
+def test_anonymous_visitor_is_asked_for_their_council_once(engine) -> None:
+    chat = Chat(engine, channel="web")
     first = chat.say("can u pay ma council tax")
     assert first.intent == "council_tax" and first.topic == "council_tax"
-    assert "council" in texts(first).lower()
-    assert sorted(payloads(first)) == ["council:cambridgeshire", "council:plymouth"]
+    assert sorted(payloads(first)) == [
+        "council:cambridgeshire",
+        "council:cheshire-east",
+        "council:national",
+        "council:plymouth",
+    ]
     answered = chat.press("council:cambridgeshire")
-    assert answered.topic == "council_tax"
-    assert "more:council_tax" in payloads(answered)
-    # Asked once: the next question is answered straight away for the chosen council.
+    assert answered.topic == "council_tax" and "council tax" in texts(answered).lower()
+    # Asked once: the next question is answered straight away, for Cambridgeshire.
     again = chat.say("what help is there with housing")
     assert again.topic == "housing" and not any(p.startswith("council:") for p in payloads(again))
+    assert "Cambridgeshire" in texts(again) or "2019" in texts(again)
 
 
-def test_anonymous_can_type_the_council_name(settings, interpreter, clock, demo, tmp_path) -> None:
-    content = tmp_path / "content"
-    for council in ("plymouth", "cheshire-east"):
-        shutil.copytree(PROJECT_ROOT / "offer_content" / "plymouth", content / council)
-    runtime = build_runtime(
-        replace(settings, content_dir=content), interpreter=interpreter, clock=clock
-    )
-    chat = Chat(runtime.engine, channel="web")
+def test_not_sure_gives_the_national_answer_and_is_not_asked_again(engine, offer) -> None:
+    chat = Chat(engine, channel="web")
+    chat.say("council tax")
+    national = chat.press("council:national")
+    assert national.messages[0].text == offer.topic("national", "council_tax").answer
+    assert chat.say("can i get help with housing").topic == "housing"
+    assert not any(p.startswith("council:") for p in payloads(chat.say("uni bursary")))
+
+
+def test_anonymous_can_type_the_council_name(engine) -> None:
+    chat = Chat(engine, channel="web")
     chat.say("council tax")
     assert chat.say("Cheshire East").topic == "council_tax"
+
+
+def test_linked_young_people_get_their_band_of_their_councils_answer(engine, offer) -> None:
+    topic = offer.topic("plymouth", "council_tax")
+    band_16 = texts(Chat(engine).link("demo-16").press("topic:council_tax"))
+    band_19 = texts(Chat(engine).link("demo-19").press("topic:council_tax"))
+    band_24 = texts(Chat(engine).link("demo-24").press("topic:council_tax"))
+    variants = {v.age_bands: v.answer for v in topic.variants}
+    assert band_16 == variants[("16-17",)]
+    assert band_24 == variants.get(("21-25",), topic.answer)
+    assert band_19 == topic.answer
+    assert "Plymouth" in band_19
+
+
+def test_anonymous_with_a_council_gets_that_councils_answer(engine, offer) -> None:
+    cambs = texts(Chat(engine).link(council="cambridgeshire").say("help with housing"))
+    assert cambs == offer.topic("cambridgeshire", "housing").answer
+    # Cambridgeshire has no council tax file, so the national baseline answers.
+    tax = texts(Chat(engine).link(council="cambridgeshire").say("can i get council tax paid"))
+    assert tax == offer.topic("national", "council_tax").answer
+
+
+def test_amounts_are_formatted_and_circumstances_pick_variants(engine, offer) -> None:
+    reply = texts(Chat(engine).link("demo-19").press("topic:university"))
+    assert "£3,000" in reply and "{amount" not in reply
 
 
 def test_duplicate_message_is_answered_once(chat: Chat, db_engine) -> None:

@@ -75,6 +75,12 @@ def to_chat(fake: FakeTelegram, chat_id: int) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
+def default_council() -> str:
+    """These tests run as Plymouth's own bot, so anonymous questions are answered at once."""
+    return "plymouth"
+
+
+@pytest.fixture
 def fake_api() -> Iterator[tuple[FakeTelegram, str]]:
     """The fake Bot API on its own uvicorn; yields it and its base URL."""
     fake = FakeTelegram()
@@ -277,7 +283,12 @@ async def test_polling_mode_answers_a_queued_update(
     runtime: Runtime, settings: Settings, fake_api: tuple[FakeTelegram, str]
 ) -> None:
     fake, base = fake_api
-    polling = replace(settings, telegram_token=fake.token, telegram_api_base_url=f"{base}/bot")
+    polling = replace(
+        settings,
+        telegram_token=fake.token,
+        telegram_api_base_url=f"{base}/bot",
+        default_council="plymouth",
+    )
     channel = TelegramChannel(polling, runtime.engine)
     assert not channel.webhook_mode
     fake.updates.append(text_update(70, 5656, "can I get council tax paid"))

@@ -1,0 +1,84 @@
+"""Turns a topic into the text a particular young person is sent: variant, language, amounts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from babel.numbers import format_currency
+
+from bot.content.model import Amount, Topic
+from bot.i18n import SOURCE_LANGUAGE, Translator
+
+_PLACEHOLDER = re.compile(r"\{amount:([a-z][a-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    topic_id: str
+    title: str
+    answer: str
+    detail: str | None
+    language: str  # the language the text is actually in
+    # Said first when the text is not in the language the young person chose.
+    notice: str | None = None
+
+
+def _money(amount: Amount, translator: Translator, today: date) -> str:
+    if not amount.valid_on(today):
+        # Never state a figure outside its dates: the honest answer is "ask".
+        return translator.gettext("(ask your PA for the current amount)")
+    pattern = "¤#,##0" if float(amount.value).is_integer() else "¤#,##0.00"
+    return format_currency(
+        amount.value,
+        amount.currency,
+        format=pattern,
+        locale=translator.locale,
+        currency_digits=False,
+    )
+
+
+def _fill(text: str | None, topic: Topic, translator: Translator, today: date) -> str | None:
+    if text is None:
+        return None
+    return _PLACEHOLDER.sub(lambda m: _money(topic.amounts[m.group(1)], translator, today), text)
+
+
+def render(
+    topic: Topic,
+    *,
+    band: str | None,
+    conditions: frozenset[str],
+    translator: Translator,
+    today: date,
+) -> Rendered:
+    index = topic.pick(band, conditions)
+    title, answer, detail = topic.title, topic.answer, topic.detail
+    if index is not None:
+        variant = topic.variants[index]
+        answer, detail = variant.answer, variant.detail or topic.detail
+    language, notice = SOURCE_LANGUAGE, None
+    wanted = translator.language
+    if wanted != SOURCE_LANGUAGE:
+        translation = topic.translations.get(wanted)
+        # A stale translation may state facts the English no longer does: send the English.
+        if translation is not None and translation.source_hash == topic.english_hash():
+            title, language = translation.title, wanted
+            if index is not None and translation.variants:
+                answer, detail = translation.variants[index]
+                detail = detail or translation.detail
+            else:
+                answer, detail = translation.answer, translation.detail
+        else:
+            notice = translator.gettext(
+                "This answer isn't translated yet, so here it is in English."
+            )
+    return Rendered(
+        topic_id=topic.id,
+        title=title,
+        answer=_fill(answer, topic, translator, today) or "",
+        detail=_fill(detail, topic, translator, today),
+        language=language,
+        notice=notice,
+    )
