@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from bot.clock import Clock, SystemClock
+from bot.content import Offer
 from bot.content.store import ContentStore
 from bot.db import current_revision, head_revision, make_engine, session_factory
 from bot.settings import Settings
 from dialogues.engine import DialogueEngine
 from nlu import Interpreter
+
+log = logging.getLogger(__name__)
 
 
 class StartupError(RuntimeError):
@@ -26,6 +30,19 @@ class Runtime:
     sessions: sessionmaker
     content: ContentStore
     engine: DialogueEngine
+    # True when content example questions changed after the model was trained.
+    nlu_stale: bool = False
+
+    def check_model(self, offer: Offer) -> None:
+        from nlu import training
+
+        stale = not training.is_current(self.settings.model_path, offer.examples_by_topic())
+        if stale and not self.nlu_stale:
+            log.warning(
+                "content example questions changed since the NLU model was trained; "
+                "run `carebot train` to teach the bot them (it keeps the old model until then)"
+            )
+        self.nlu_stale = stale
 
 
 def load_interpreter(settings: Settings) -> Interpreter:
@@ -65,4 +82,7 @@ def build_runtime(
         default_language=settings.default_language,
         default_council=settings.default_council,
     )
-    return Runtime(settings=settings, db=db, sessions=sessions, content=content, engine=engine)
+    runtime = Runtime(settings=settings, db=db, sessions=sessions, content=content, engine=engine)
+    content.on_reload = runtime.check_model
+    runtime.check_model(content.current())
+    return runtime

@@ -31,8 +31,13 @@ def create_app(runtime: Runtime, *, telegram: object | None = None) -> Starlette
     )
 
     async def health(_request: Request) -> JSONResponse:
+        # A content error names a file and a field, never a young person: safe to show staff.
         return JSONResponse(
-            {"status": "ok", "content_error": runtime.content.last_error is not None}
+            {
+                "status": "ok",
+                "content_error": runtime.content.last_error,
+                "nlu_needs_training": runtime.nlu_stale,
+            }
         )
 
     routes = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.content.loader import load_offer
@@ -17,9 +18,16 @@ class ContentStore:
     """current() is cheap: it re-reads the folder only when a file changed, at most every
     `check_every` seconds, and a bad edit never replaces the content that was working."""
 
-    def __init__(self, root: Path, *, check_every: float = 2.0) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        check_every: float = 2.0,
+        on_reload: Callable[[Offer], None] | None = None,
+    ) -> None:
         self.root = root
         self._check_every = check_every
+        self.on_reload = on_reload
         self._lock = threading.Lock()
         self._offer = load_offer(root)  # a broken start-up is an error, not a silent empty bot
         self._stamp = self._fingerprint()
@@ -54,4 +62,6 @@ class ContentStore:
             return False
         self._offer, self._stamp, self.last_error = offer, stamp, None
         log.info("content reloaded councils=%d", len(offer.councils))
+        if self.on_reload is not None:
+            self.on_reload(offer)
         return True

@@ -121,5 +121,21 @@ def test_scripted_chat_protocol(database_url: str, trained_model: Path, tmp_path
     assert empty["messages"] and empty["intent"] is None
     assert "Jay" in hello["messages"][0]["text"]
 
+    # Council tax for a 19- and a 24-year-old in Plymouth, and an anonymous Cambridgeshire visitor.
+    from bot.content import load_offer
+
+    offer = load_offer(PROJECT_ROOT / "offer_content")
+    plymouth = offer.topic("plymouth", "council_tax")
+    answers = {}
+    for who in (["--as", "demo-19"], ["--as", "demo-24"], ["--council", "cambridgeshire"]):
+        out = run(["chat", "--json", *who], env, stdin="can i get my council tax paid\n")
+        assert out.returncode == 0, out.stderr
+        turn = json.loads(out.stdout)
+        assert turn["topic"] == "council_tax"
+        answers[who[1]] = turn["messages"][0]["text"]
+    assert answers["demo-19"] == plymouth.answer
+    assert answers["demo-24"] == next(v.answer for v in plymouth.variants if "21-25" in v.age_bands)
+    assert answers["cambridgeshire"] == offer.topic("cambridgeshire", "council_tax").answer
+
     unknown = run(["chat", "--json", "--as", "nobody"], env, stdin="hi\n")
     assert unknown.returncode == 2 and "no young person" in unknown.stderr

@@ -169,7 +169,7 @@ def test_static_files_and_health(client: httpx.Client) -> None:
 
     health = client.get("/healthz")
     assert health.status_code == 200
-    assert health.json() == {"status": "ok", "content_error": False}
+    assert health.json() == {"status": "ok", "content_error": None, "nlu_needs_training": False}
 
 
 # -- questions and buttons ---------------------------------------------------------------------
