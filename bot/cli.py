@@ -79,6 +79,20 @@ def _parser() -> argparse.ArgumentParser:
         help="a circumstance, e.g. in_higher_education (repeatable)",
     )
 
+    nlu = sub.add_parser("nlu", help="measure the bot's understanding")
+    nlu_sub = nlu.add_subparsers(dest="nlu_command", required=True, metavar="ACTION")
+    evaluate = nlu_sub.add_parser(
+        "eval", help="score a labelled test file (Rasa NLU YAML) through the whole message path"
+    )
+    evaluate.add_argument("file", help="test file, e.g. tests/nlu/heldout.yml")
+    evaluate.add_argument(
+        "--confusion",
+        metavar="PNG",
+        help="where to write the confusion matrix "
+        "(default: <CAREBOT_DATA_DIR>/nlu-eval/confusion.png)",
+    )
+    evaluate.add_argument("--misses", action="store_true", help="list every message routed wrongly")
+
     people = sub.add_parser("people", help="list young people")
     people.add_argument("--json", action="store_true", help="print JSON")
     return parser
@@ -200,6 +214,32 @@ def _cmd_content(settings: Settings, args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_nlu(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.nlu_eval import TestFileError, evaluate, format_report, read_examples, write_confusion
+    from bot.runtime import load_interpreter
+    from dialogues.safety import default_lexicon
+    from dialogues.understanding import Understander
+
+    try:
+        examples = read_examples(Path(args.file))
+    except TestFileError as exc:
+        print(f"carebot nlu eval: {exc}", file=sys.stderr)
+        return 2
+    report = evaluate(Understander(load_interpreter(settings), default_lexicon()), examples)
+    print(format_report(report))
+    if args.misses:
+        print("\nrouted wrongly (labelled -> routed: text):")
+        for gold, routed, text in report.misses(examples):
+            print(f"  {gold} -> {routed}: {text}")
+    image = (
+        Path(args.confusion) if args.confusion else settings.data_dir / "nlu-eval" / "confusion.png"
+    )
+    print(f"\nconfusion matrix: {write_confusion(report, image)}")
+    return 0
+
+
 COMMANDS = {
     "run": _cmd_run,
     "chat": _cmd_chat,
@@ -208,6 +248,7 @@ COMMANDS = {
     "demo-data": _cmd_demo,
     "people": _cmd_people,
     "content": _cmd_content,
+    "nlu": _cmd_nlu,
 }
 
 

@@ -9,7 +9,6 @@ import time
 import unicodedata
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -23,28 +22,14 @@ from bot.models import ChannelIdentity, ConversationState, Council, Message, You
 from dialogues import payloads
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers import fallback, offer, pa, safety, small_talk
-from dialogues.safety import CRISIS, HOMELESS_NOW, Lexicon, default_lexicon
+from dialogues.safety import Lexicon, default_lexicon
 from dialogues.types import InboundMessage, Turn
-from nlu import Interpreter, NluResult
+from dialogues.understanding import MAX_PARSED_CHARS, Understander, Understanding
+from nlu import Interpreter
 
 log = logging.getLogger(__name__)
 
-# Longer messages are stored whole but not parsed: nobody asks a question in 2,000 characters.
-MAX_PARSED_CHARS = 2000
-SAFETY_INTENTS = frozenset({CRISIS, HOMELESS_NOW})
-# Intents a button may stand for; anything else in an intent: payload is forged.
-BUTTON_INTENTS = frozenset({"greeting", "thanks", "pa_contact", "talk_to_pa", *SAFETY_INTENTS})
 _COUNCIL_ID = re.compile(r"[a-z][a-z0-9-]{0,63}")
-
-
-@dataclass(frozen=True)
-class Understanding:
-    intent: str | None
-    confidence: float | None
-    nlu: NluResult | None = None
-    payload: payloads.Payload | None = None
-    safety: str | None = None
-    command: str | None = None
 
 
 def clean_text(text: str | None) -> str:
@@ -69,12 +54,11 @@ class DialogueEngine:
         lexicon: Lexicon | None = None,
     ) -> None:
         self._sessions = sessions
-        self._interpreter = interpreter
+        self._understander = Understander(interpreter, lexicon or default_lexicon())
         self._offer_source = offer_source
         self.clock = clock or SystemClock()
         self._default_language = default_language
         self._default_council = default_council
-        self._lexicon = lexicon or default_lexicon()
         # One turn at a time per person, so two quick messages cannot race on their state.
         self._locks: weakref.WeakValueDictionary[tuple[str, str], threading.Lock] = (
             weakref.WeakValueDictionary()
@@ -179,7 +163,14 @@ class DialogueEngine:
                 return Turn(input=shown_input, language=self._default_language, duplicate=True)
             ctx = self._context(session, identity, text, now)
             try:
-                understanding = self._understand(inbound, text, ctx.offer.topic_ids())
+                if inbound.kind == "button":
+                    understanding = self._understander.button(
+                        inbound.payload, ctx.offer.topic_ids()
+                    )
+                elif inbound.kind == "text":
+                    understanding = self._understander.text(text)
+                else:
+                    understanding = self._understander.unparsed(text)
                 reply = self._route(ctx, inbound, text, understanding)
             except Exception:
                 # The message is kept and answered politely; the cause goes to the log, no text.
@@ -306,46 +297,6 @@ class DialogueEngine:
             conditions=frozenset(yp.circumstances or ()) if yp else frozenset(),
             state=state.state if state else None,
             state_data=dict(state.data or {}) if state else {},
-        )
-
-    def _understand(
-        self, inbound: InboundMessage, text: str, topics: frozenset[str]
-    ) -> Understanding:
-        if inbound.kind == "button":
-            payload = payloads.parse(inbound.payload)
-            # A forged or stale button is no intent at all (and its value never reaches a log).
-            if (
-                payload is None
-                or (payload.kind in (payloads.TOPIC, payloads.MORE) and payload.value not in topics)
-                or (payload.kind == payloads.INTENT and payload.value not in BUTTON_INTENTS)
-            ):
-                return Understanding(intent=None, confidence=None)
-            intent = {
-                payloads.TOPIC: payload.value,
-                payloads.MORE: payload.value,
-                payloads.INTENT: payload.value,
-                payloads.COUNCIL: "choose_council",
-                payloads.MENU: "menu",
-            }[payload.kind]
-            hit = intent if intent in SAFETY_INTENTS else None
-            return Understanding(intent=intent, confidence=1.0, payload=payload, safety=hit)
-        if inbound.kind != "text" or not text or len(text) > MAX_PARSED_CHARS:
-            # Even a long message can say someone is in danger.
-            hit = self._lexicon.match(text) if text else None
-            return Understanding(intent=hit, confidence=1.0 if hit else None, safety=hit)
-        command = text.split()[0].lower() if text.startswith("/") else None
-        if command in ("/start", "/help", "/menu"):
-            return Understanding(
-                intent="greeting" if command == "/start" else "menu",
-                confidence=1.0,
-                command=command,
-            )
-        lexicon_hit = self._lexicon.match(text)
-        result = self._interpreter.parse(text)
-        # Either the lexicon or the classifier can open the safety path; neither can close it.
-        safety_path = lexicon_hit or (result.intent if result.intent in SAFETY_INTENTS else None)
-        return Understanding(
-            intent=result.intent, confidence=result.confidence, nlu=result, safety=safety_path
         )
 
     def _route(

@@ -23,10 +23,14 @@ def _fingerprint_path(model_path: Path) -> Path:
     return model_path.with_name(model_path.name + ".fingerprint")
 
 
-def fingerprint(extra_examples: Mapping[str, Sequence[str]], data_dir: Path = DATA_DIR) -> str:
+def fingerprint(
+    extra_examples: Mapping[str, Sequence[str]],
+    data_dir: Path = DATA_DIR,
+    config: Path = CONFIG_PATH,
+) -> str:
     """A hash of everything that shapes the model, so setup retrains only when it changed."""
     digest = hashlib.sha256()
-    digest.update(CONFIG_PATH.read_bytes())
+    digest.update(config.read_bytes())
     for path in sorted(data_dir.glob("*.yml")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -54,7 +58,13 @@ def _write_extra(folder: Path, extra_examples: Mapping[str, Sequence[str]]) -> N
     (folder / "content_examples.yml").write_text(text, encoding="utf-8")
 
 
-def train(model_path: Path, extra_examples: Mapping[str, Sequence[str]]) -> Path:
+def train(
+    model_path: Path,
+    extra_examples: Mapping[str, Sequence[str]],
+    *,
+    config: Path = CONFIG_PATH,
+    data_dir: Path = DATA_DIR,
+) -> Path:
     """Train and atomically replace the model at model_path; returns that path."""
     quiet_rasa()
     # Rasa would otherwise fill ./.rasa/cache in whatever folder we were started from.
@@ -65,12 +75,12 @@ def train(model_path: Path, extra_examples: Mapping[str, Sequence[str]]) -> Path
     with tempfile.TemporaryDirectory(prefix="carebot-train-") as tmp:
         data = Path(tmp) / "data"
         data.mkdir()
-        for path in sorted(DATA_DIR.glob("*.yml")):
+        for path in sorted(data_dir.glob("*.yml")):
             shutil.copy(path, data / path.name)
         _write_extra(data, extra_examples)
         with keep_logging():
             built = train_nlu(
-                config=str(CONFIG_PATH),
+                config=str(config),
                 nlu_data=str(data),
                 output=str(Path(tmp) / "out"),
                 fixed_model_name="nlu",
@@ -80,5 +90,5 @@ def train(model_path: Path, extra_examples: Mapping[str, Sequence[str]]) -> Path
         staged = model_path.with_name(model_path.name + ".new")
         shutil.move(built, staged)
         os.replace(staged, model_path)
-    _fingerprint_path(model_path).write_text(fingerprint(extra_examples) + "\n")
+    _fingerprint_path(model_path).write_text(fingerprint(extra_examples, data_dir, config) + "\n")
     return model_path
