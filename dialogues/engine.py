@@ -21,7 +21,7 @@ from bot.i18n import Translator, normalise_language
 from bot.models import ChannelIdentity, ConversationState, Council, Message, YoungPerson
 from dialogues import payloads
 from dialogues.context import Reply, TurnContext
-from dialogues.handlers import fallback, offer, pa, safety, small_talk
+from dialogues.handlers import fallback, language, offer, pa, privacy, safety, small_talk
 from dialogues.safety import Lexicon, default_lexicon
 from dialogues.types import InboundMessage, Turn
 from dialogues.understanding import MAX_PARSED_CHARS, Understander, Understanding
@@ -320,6 +320,8 @@ class DialogueEngine:
                 return offer.detail(ctx, p.value)
             if p.kind == payloads.MENU:
                 return small_talk.menu(ctx)
+            if p.kind == payloads.LANG:
+                return language.choose(ctx, p.value)
         elif inbound.kind == "button":
             return small_talk.menu(ctx)
         if ctx.state == offer.AWAITING_COUNCIL and u.payload is None:
@@ -339,6 +341,10 @@ class DialogueEngine:
             return pa.pa_contact(ctx)
         if intent == "talk_to_pa":
             return pa.talk_to_pa(ctx)
+        if intent == "language_change":
+            return language.menu(ctx)
+        if intent == "data_delete":
+            return privacy.stop_or_delete(ctx)
         if intent is not None and intent in ctx.offer.topic_ids():
             return offer.answer(ctx, intent)
         return fallback.fallback(ctx)

@@ -9,7 +9,8 @@ MORE = "more"  # more:council_tax -> the topic's detail
 INTENT = "intent"  # intent:pa_contact -> act as if the intent was recognised
 COUNCIL = "council"  # council:plymouth -> an anonymous visitor picks their council
 MENU = "menu"  # menu: -> the topic menu
-_KINDS = (TOPIC, MORE, INTENT, COUNCIL, MENU)
+LANG = "lang"  # lang:ar -> speak this language from now on
+_KINDS = (TOPIC, MORE, INTENT, COUNCIL, MENU, LANG)
 
 
 @dataclass(frozen=True)

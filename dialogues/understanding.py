@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.i18n import normalise_language
 from dialogues import payloads
 from dialogues.safety import CRISIS, HOMELESS_NOW, Lexicon
 from nlu import Interpreter, NluResult
@@ -17,8 +18,18 @@ from nlu.result import FALLBACK_INTENT
 MAX_PARSED_CHARS = 2000
 SAFETY_INTENTS = frozenset({CRISIS, HOMELESS_NOW})
 # Intents a button may stand for; anything else in an intent: payload is forged.
-BUTTON_INTENTS = frozenset({"greeting", "thanks", "pa_contact", "talk_to_pa", *SAFETY_INTENTS})
+BUTTON_INTENTS = frozenset(
+    {"greeting", "thanks", "pa_contact", "talk_to_pa", "language_change", *SAFETY_INTENTS}
+)
 OUT_OF_SCOPE = "out_of_scope"
+# Typed commands (Telegram shows them in its menu); anything else starting "/" is parsed.
+COMMANDS = {
+    "/start": "greeting",
+    "/help": "menu",
+    "/menu": "menu",
+    "/language": "language_change",
+    "/stop": "data_delete",
+}
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,7 @@ class Understander:
             payload is None
             or (payload.kind in (payloads.TOPIC, payloads.MORE) and payload.value not in topics)
             or (payload.kind == payloads.INTENT and payload.value not in BUTTON_INTENTS)
+            or (payload.kind == payloads.LANG and normalise_language(payload.value) is None)
         ):
             return Understanding(intent=None, confidence=None)
         intent = {
@@ -61,6 +73,7 @@ class Understander:
             payloads.INTENT: payload.value,
             payloads.COUNCIL: "choose_council",
             payloads.MENU: "menu",
+            payloads.LANG: "choose_language",
         }[payload.kind]
         hit = intent if intent in SAFETY_INTENTS else None
         return Understanding(intent=intent, confidence=1.0, payload=payload, safety=hit)
@@ -74,9 +87,8 @@ class Understander:
         if not text or len(text) > MAX_PARSED_CHARS:
             return self.unparsed(text)
         command = text.split()[0].lower() if text.startswith("/") else None
-        if command in ("/start", "/help", "/menu"):
-            intent = "greeting" if command == "/start" else "menu"
-            return Understanding(intent=intent, confidence=1.0, command=command)
+        if command in COMMANDS:
+            return Understanding(intent=COMMANDS[command], confidence=1.0, command=command)
         lexicon_hit = self._lexicon.match(text)
         result = self._interpreter.parse(text)
         # Either the lexicon or the classifier can open the safety path; neither can close it.

@@ -193,3 +193,67 @@ def test_arabic_interface(chat: Chat) -> None:
     assert turn.language == "ar"
     assert "مستشارك الشخصي" in texts(turn)
     assert "Sam Ortiz" in texts(turn)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_every_crisis_phrase_gets_the_crisis_reply_first(engine) -> None:
+    import yaml
+
+    from dialogues.safety import LEXICON_PATH
+
+    lexicon = yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8"))
+    chat = Chat(engine).link("demo-19")
+    for phrases in lexicon["crisis"].values():
+        for phrase in phrases:
+            turn = chat.say(phrase)
+            assert turn.safety == "crisis", phrase
+            assert "999" in turn.messages[0].text and "116 123" in turn.messages[0].text
+            assert turn.escalation is not None and turn.escalation["urgency"] == "urgent"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what is the weather in paris",
+        "asdfghjkl",
+        "who won the league",
+        "help",
+        "hmm",
+        "can you do my maths homework",
+        "?",
+        "ok so",
+    ],
+)
+def test_fallback_always_offers_topics_and_the_pa(engine, text: str) -> None:
+    turn = Chat(engine).link("demo-19").say(text)
+    if turn.intent in ("out_of_scope", "nlu_fallback"):
+        buttons = payloads(turn)
+        assert "intent:talk_to_pa" in buttons
+        assert sum(p.startswith("topic:") for p in buttons) >= 2
+
+
+def test_language_can_be_chosen_from_a_menu(chat: Chat) -> None:
+    chat.link("demo-19")
+    menu = chat.say("/language")
+    assert menu.intent == "language_change"
+    titles = {b.title: b.payload for m in menu.messages for b in m.buttons}
+    assert titles["العربية"] == "lang:ar" and titles["English"] == "lang:en"
+    chosen = chat.press("lang:ar")
+    assert chosen.language == "ar"
+    assert chat.say("who's my PA").language == "ar"
+
+
+def test_stop_is_recorded_and_explained(chat: Chat, db_engine) -> None:
+    from bot.models import AuditEvent
+
+    turn = chat.link("demo-19").say("/stop")
+    assert turn.intent == "data_delete"
+    assert "won't send you messages" in texts(turn)
+    with db_engine.connect() as conn:
+        assert (
+            conn.execute(
+                select(AuditEvent.action).where(AuditEvent.action == "stop_requested")
+            ).scalar_one()
+            == "stop_requested"
+        )

@@ -1,0 +1,44 @@
+"""Choosing the language the bot speaks: a menu of languages, each named in its own script."""
+
+from __future__ import annotations
+
+from babel import Locale, UnknownLocaleError
+
+from bot.i18n import Translator, available_languages, babel_locale, normalise_language
+from dialogues import payloads
+from dialogues.context import Reply, TurnContext
+from dialogues.types import Button, OutgoingMessage
+
+
+def own_name(code: str) -> str:
+    """'العربية' for ar: people find their language by how it looks to them."""
+    try:
+        locale = Locale.parse(code)
+    except (ValueError, UnknownLocaleError):
+        locale = babel_locale(code)
+    name = locale.get_display_name(locale) or code
+    return name[:1].upper() + name[1:]
+
+
+def menu(ctx: TurnContext) -> Reply:
+    _ = ctx.t.gettext
+    buttons = tuple(
+        Button(own_name(code), payloads.make(payloads.LANG, code)) for code in available_languages()
+    )
+    return Reply([OutgoingMessage(_("Which language would you like?"), buttons)])
+
+
+def choose(ctx: TurnContext, code: str) -> Reply:
+    chosen = normalise_language(code)
+    if chosen is None:
+        return menu(ctx)
+    ctx.identity.language = chosen
+    if ctx.young_person is not None:
+        ctx.young_person.language = chosen
+    ctx.t = Translator(chosen)
+    _ = ctx.t.gettext
+    text = _("OK, I'll write in {language} from now on.").format(language=own_name(chosen))
+    from dialogues.handlers.small_talk import menu as topic_menu
+
+    follow = topic_menu(ctx)
+    return Reply([OutgoingMessage(text), *follow.messages])

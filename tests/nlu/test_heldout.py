@@ -1,0 +1,108 @@
+"""The held-out set: big enough, messy enough, never trained on, and safe on every crisis line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.content import load_offer
+from bot.nlu_eval import read_examples
+from bot.settings import PROJECT_ROOT
+from dialogues.safety import CRISIS, default_lexicon
+from dialogues.understanding import Understander
+from nlu.training import DATA_DIR
+
+HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
+TEXTING = re.compile(
+    r"\b(u|ur|r|wat|wot|pls|plz|cn|gonna|wanna|dont|cant|im|ive|idk|ya|coz|cos|"
+    r"bc|tho|n|2|4|wiv|ma|m8|lol|pa's|whats)\b"
+)
+
+
+def normalise(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
+def training_texts() -> set[str]:
+    texts = set()
+    for path in DATA_DIR.glob("*.yml"):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            texts |= {
+                normalise(line.strip()[2:])
+                for line in block["examples"].splitlines()
+                if line.strip().startswith("- ")
+            }
+    for examples in load_offer(PROJECT_ROOT / "offer_content").examples_by_topic().values():
+        texts |= {normalise(e) for e in examples}
+    return texts
+
+
+def test_heldout_never_overlaps_training_data() -> None:
+    training = training_texts()
+    overlap = [e.text for e in read_examples(HELDOUT) if normalise(e.text) in training]
+    assert overlap == []
+
+
+def test_heldout_is_big_and_messy_enough() -> None:
+    examples = read_examples(HELDOUT)
+    assert len(examples) >= 300
+    messy = [
+        e
+        for e in examples
+        if e.text == e.text.lower() or TEXTING.search(e.text.lower()) or e.text[-1] not in ".?!"
+    ]
+    assert len(messy) >= len(examples) / 3
+    intents = {e.intent for e in examples}
+    topics = set(load_offer(PROJECT_ROOT / "offer_content").topic_ids())
+    assert topics <= intents, f"held-out set lacks {sorted(topics - intents)}"
+    assert {"out_of_scope", "crisis", "homeless_now", "greeting", "pa_contact"} <= intents
+
+
+@pytest.mark.slow
+def test_every_heldout_crisis_message_takes_the_crisis_path(interpreter) -> None:
+    understander = Understander(interpreter, default_lexicon())
+    missed = [
+        e.text
+        for e in read_examples(HELDOUT)
+        if e.intent == CRISIS and understander.text(e.text).routed != CRISIS
+    ]
+    assert missed == []
+
+
+@pytest.mark.slow
+def test_nlu_eval_command_prints_the_figures_and_a_confusion_matrix(
+    trained_model: Path, tmp_path: Path
+) -> None:
+    from tests.bot.test_cli import run
+
+    small = tmp_path / "small.yml"
+    small.write_text(
+        'version: "3.1"\nnlu:\n- intent: council_tax\n  examples: |\n'
+        "    - can i get council tax paid\n- intent: crisis\n  examples: |\n"
+        "    - i want to kill myself\n- intent: out_of_scope\n  examples: |\n"
+        "    - what is the weather in paris\n"
+    )
+    image = tmp_path / "confusion.png"
+    result = run(
+        ["nlu", "eval", str(small), "--confusion", str(image)],
+        {"CAREBOT_MODEL_PATH": str(trained_model)},
+    )
+    assert result.returncode == 0, result.stderr
+    for figure in (
+        "in-scope intent accuracy:",
+        "macro-F1:",
+        "out-of-scope false acceptance:",
+        "crisis recall: 1.000",
+        "crisis false alarms:",
+        "parse ms: median",
+    ):
+        assert figure in result.stdout
+    assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    broken = tmp_path / "broken.yml"
+    broken.write_text("intents: [nope]\n")
+    result = run(["nlu", "eval", str(broken)], {"CAREBOT_MODEL_PATH": str(trained_model)})
+    assert result.returncode == 2 and "expected a top-level `nlu:` list" in result.stderr
