@@ -18,9 +18,31 @@ _ORDER = (CRISIS, HOMELESS_NOW)
 _NOT_WORD = re.compile(r"[^\w']+")
 
 
+# Arabic-script keyboards differ (Arabic, Persian, Pashto, Sorani): fold the letters that
+# vary by keyboard or are often left out, so a phrase typed either way matches.
+_ARABIC_FOLD = str.maketrans(
+    {
+        "\u064a": "\u06cc",
+        "\u0649": "\u06cc",
+        "\u0643": "\u06a9",  # yeh, alef maksura, kaf
+        "\u0623": "\u0627",
+        "\u0625": "\u0627",
+        "\u0622": "\u0627",
+        "\u0671": "\u0627",  # alefs
+        "\u0624": "\u0648",
+        "\u0626": "\u06cc",  # hamza on waw / yeh
+        "\u0640": None,
+        "\u200c": None,
+        "\u200d": None,  # tatweel, zero-width (non-)joiner
+    }
+)
+_ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670]")  # harakat: short vowels, shadda, sukun
+
+
 def normalise(text: str) -> str:
     """Lower-case words separated by single spaces, with padding for whole-word matching."""
     folded = unicodedata.normalize("NFKC", text).casefold().replace("\u2019", "'")
+    folded = _ARABIC_MARKS.sub("", folded.translate(_ARABIC_FOLD))
     return " " + " ".join(_NOT_WORD.sub(" ", folded).split()) + " "
 
 
