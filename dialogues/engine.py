@@ -182,19 +182,7 @@ class DialogueEngine:
             stored.topic = reply.topic
             stored.safety = understanding.safety
             self._save_state(session, identity, reply, now)
-            for message in reply.messages:
-                session.add(
-                    Message(
-                        identity_id=identity.id,
-                        young_person_id=identity.young_person_id,
-                        direction="out",
-                        channel=inbound.channel,
-                        kind="text",
-                        text=message.text,
-                        topic=reply.topic,
-                        created_at=now,
-                    )
-                )
+            self._store_replies(session, identity, inbound.channel, reply, now)
             session.flush()
             escalation = None
             if reply.escalation is not None:
@@ -238,18 +226,7 @@ class DialogueEngine:
                     created_at=now,
                 )
             )
-            for message in reply.messages:
-                session.add(
-                    Message(
-                        identity_id=identity.id,
-                        young_person_id=identity.young_person_id,
-                        direction="out",
-                        channel=inbound.channel,
-                        kind="text",
-                        text=message.text,
-                        created_at=now,
-                    )
-                )
+            self._store_replies(session, identity, inbound.channel, reply, now)
             return Turn(input=shown_input, language=ctx.t.language, messages=tuple(reply.messages))
 
     def _identity(self, session: Session, channel: str, sender_id: str) -> ChannelIdentity:
@@ -357,6 +334,24 @@ class DialogueEngine:
             if wanted in {name.casefold() for name in names}:
                 return council.id
         return None
+
+    @staticmethod
+    def _store_replies(
+        session: Session, identity: ChannelIdentity, channel: str, reply: Reply, now: Any
+    ) -> None:
+        for message in reply.messages:
+            session.add(
+                Message(
+                    identity_id=identity.id,
+                    young_person_id=identity.young_person_id,
+                    direction="out",
+                    channel=channel,
+                    kind="text",
+                    text=message.text,
+                    topic=reply.topic,
+                    created_at=now,
+                )
+            )
 
     @staticmethod
     def _save_state(session: Session, identity: ChannelIdentity, reply: Reply, now: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from bot.content import NATIONAL, Offer, render
 from bot.i18n import Translator
@@ -89,30 +90,19 @@ def _needs_council(ctx: TurnContext) -> bool:
     )
 
 
+def _for(ctx: TurnContext) -> dict[str, Any]:
+    """Who the answer is for: their age band, circumstances, language and today's date."""
+    return {"band": ctx.age_band, "conditions": ctx.conditions, "t": ctx.t, "today": ctx.today}
+
+
 def answer(ctx: TurnContext, topic_id: str) -> Reply:
     if _needs_council(ctx):
         return _ask_council(ctx, topic_id)
-    return compose_answer(
-        ctx.offer,
-        ctx.council_id,
-        topic_id,
-        band=ctx.age_band,
-        conditions=ctx.conditions,
-        t=ctx.t,
-        today=ctx.today,
-    )
+    return compose_answer(ctx.offer, ctx.council_id, topic_id, **_for(ctx))
 
 
 def detail(ctx: TurnContext, topic_id: str) -> Reply:
-    return compose_detail(
-        ctx.offer,
-        ctx.council_id,
-        topic_id,
-        band=ctx.age_band,
-        conditions=ctx.conditions,
-        t=ctx.t,
-        today=ctx.today,
-    )
+    return compose_detail(ctx.offer, ctx.council_id, topic_id, **_for(ctx))
 
 
 def choose_council(ctx: TurnContext, council_id: str) -> Reply:
@@ -124,15 +114,7 @@ def choose_council(ctx: TurnContext, council_id: str) -> Reply:
         ctx.council_id = council_id
     pending = ctx.state_data.get("topic") if ctx.state == AWAITING_COUNCIL else None
     if pending:
-        return compose_answer(
-            ctx.offer,
-            ctx.council_id,
-            pending,
-            band=ctx.age_band,
-            conditions=ctx.conditions,
-            t=ctx.t,
-            today=ctx.today,
-        )
+        return compose_answer(ctx.offer, ctx.council_id, pending, **_for(ctx))
     from dialogues.handlers.small_talk import menu
 
     return menu(ctx)
