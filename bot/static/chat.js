@@ -52,7 +52,8 @@
         body: JSON.stringify(body),
       });
       const data = await response.json();
-      if (!response.ok) { bubble(data.error || "Sorry, that didn't work.", "bot"); return; }
+      // The API's error is for developers; the young person gets a translated sentence.
+      if (!response.ok) { bubble(phone.dataset.errorText, "bot"); return; }
       for (const m of data.messages) { bubble(m.text, "bot"); buttons(m.buttons); }
     } catch (err) {
       // Same message id: if the first try did arrive, the server answers it once only.
