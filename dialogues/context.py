@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.content import Offer
 from bot.i18n import Translator
-from bot.models import ChannelIdentity, Council, Escalation, Team, YoungPerson
+from bot.models import ChannelIdentity, Escalation, Team, YoungPerson
 from dialogues.types import OutgoingMessage
 from nlu import NluResult
 
@@ -36,10 +36,6 @@ class TurnContext:
     @property
     def today(self) -> date:
         return self.now.date()
-
-    @property
-    def council(self) -> Council | None:
-        return self.session.get(Council, self.council_id) if self.council_id else None
 
     def team(self) -> Team | None:
         """The young person's PA's team, else the first team of the council we know about."""
