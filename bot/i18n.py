@@ -21,8 +21,12 @@ SOURCE_LANGUAGE = "en"
 _RTL = {"ar", "fa", "ps", "ckb", "he", "ur"}
 
 
+@lru_cache(maxsize=4)
 def available_languages(locales_dir: Path = LOCALES_DIR) -> tuple[str, ...]:
-    """Languages with a compiled catalogue, plus the source language."""
+    """Languages with a compiled catalogue, plus the source language.
+
+    Read once per process (it is on every message's path); catalogues are compiled before
+    the bot starts, so a new language needs a restart anyway."""
     found = (
         {p.name for p in locales_dir.iterdir() if (p / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file()}
         if locales_dir.is_dir()
