@@ -8,22 +8,29 @@ from pathlib import Path
 
 import pytest
 
-from bot.runtime import build_runtime
+from bot.runtime import Runtime, build_runtime
 from bot.settings import PROJECT_ROOT
 from tests.conftest import Chat
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 
 
-def test_hot_reload_serves_good_edits_and_rejects_bad_ones(
-    settings, interpreter, clock, demo, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+@pytest.fixture
+def runtime(settings, interpreter, clock, demo, tmp_path: Path) -> Runtime:
+    """A bot serving its own copy of the content, which the test then edits."""
     content = tmp_path / "offer_content"
     shutil.copytree(PROJECT_ROOT / "offer_content", content)
     runtime = build_runtime(
         replace(settings, content_dir=content), interpreter=interpreter, clock=clock
     )
     runtime.content._check_every = 0  # look at the files on every message, as if time passed
+    return runtime
+
+
+def test_hot_reload_serves_good_edits_and_rejects_bad_ones(
+    runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    content = runtime.settings.content_dir
     chat = Chat(runtime.engine).link("demo-19")
     path = content / "plymouth" / "council_tax.yml"
     original = path.read_text()
@@ -50,14 +57,9 @@ def test_hot_reload_serves_good_edits_and_rejects_bad_ones(
 
 
 def test_changed_example_questions_say_the_model_needs_training(
-    settings, interpreter, clock, demo, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    runtime: Runtime, caplog: pytest.LogCaptureFixture
 ) -> None:
-    content = tmp_path / "offer_content"
-    shutil.copytree(PROJECT_ROOT / "offer_content", content)
-    runtime = build_runtime(
-        replace(settings, content_dir=content), interpreter=interpreter, clock=clock
-    )
-    runtime.content._check_every = 0
+    content = runtime.settings.content_dir
     assert runtime.nlu_stale is False
     path = content / "plymouth" / "leisure.yml"
     path.write_text(
