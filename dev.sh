@@ -47,6 +47,20 @@ setup() {
     { echo "dev.sh: translations failed to compile" >&2; return 1; }
 }
 
+ensure_chromium() {
+  # The dashboard's browser tests drive Debian's Chromium with Playwright (Playwright's own
+  # browser download is blocked here). Install it when missing and we are allowed to.
+  command -v chromium >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian's chromium for the browser tests"
+    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } \
+      >/tmp/carebot-chromium-install.log 2>&1 || \
+      echo "dev.sh: could not install chromium (see /tmp/carebot-chromium-install.log); browser tests will be skipped" >&2
+  else
+    echo "dev.sh: chromium is not installed; browser tests will be skipped (apt-get install chromium)" >&2
+  fi
+}
+
 prepare_bot() {
   [ -f .env ] && { set -a; . ./.env; set +a; }
   "$VENV/bin/carebot" db upgrade
@@ -62,6 +76,6 @@ case "$command" in
   # CAREBOT_DEFAULT_COUNCIL= (empty) to have anonymous visitors asked for their council.
   start) setup; prepare_bot; CAREBOT_DEFAULT_COUNCIL=${CAREBOT_DEFAULT_COUNCIL-plymouth} \
     exec "$VENV/bin/carebot" run "$@" ;;
-  test) setup; exec "$VENV/bin/python" -m pytest "$@" ;;
+  test) setup; ensure_chromium; exec "$VENV/bin/python" -m pytest "$@" ;;
   *) echo "usage: ./dev.sh [start|test|setup]" >&2; exit 2 ;;
 esac

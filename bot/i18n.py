@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import gettext
-from datetime import time
+from datetime import datetime, time
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_time, get_day_names
+from babel.dates import format_date, format_time, get_day_names
 from babel.support import NullTranslations, Translations
 
 from bot.settings import PROJECT_ROOT
@@ -90,6 +91,21 @@ class Translator:
 
     def time(self, value: time) -> str:
         return format_time(value, format="short", locale=self.locale)
+
+    def when(self, at: datetime, now: datetime, tz_name: str) -> str:
+        """'17:00 today', '17:00 tomorrow', '17:00 on Monday' or '17:00 on Monday 3 March',
+        in the council's time zone, so a young person knows exactly when to expect a reply."""
+        tz = ZoneInfo(tz_name)
+        local, today = at.astimezone(tz), now.astimezone(tz).date()
+        clock = format_time(local.time(), format="short", locale=self.locale)
+        days = (local.date() - today).days
+        if days <= 0:
+            return self.gettext("{time} today").format(time=clock)
+        if days == 1:
+            return self.gettext("{time} tomorrow").format(time=clock)
+        pattern = "EEEE" if days < 7 else "EEEE d MMMM"
+        day = format_date(local.date(), format=pattern, locale=self.locale)
+        return self.gettext("{time} on {day}").format(time=clock, day=day)
 
     def working_days(self, pattern: str) -> str:
         """'1111100' -> 'Monday to Friday' (or a list when the days are not in a row)."""

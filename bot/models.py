@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, time, timezone
 from typing import Any
 
 from sqlalchemy import (
@@ -47,6 +47,15 @@ class Council(Base):
     id = Column(String(64), primary_key=True)  # stable slug, e.g. "plymouth"
     name = Column(String(200), nullable=False)
     timezone = Column(String(64), nullable=False, default="Europe/London")
+    # Office hours of the leaving-care service: "working hours" for routing and deadlines.
+    # Seven characters Monday..Sunday, "1" for a working day (bank holidays in England are off).
+    office_days = Column(String(7), nullable=False, default="1111100")
+    office_open = Column(Time, nullable=False, default=time(9))
+    office_close = Column(Time, nullable=False, default=time(17))
+    # Deadlines to acknowledge an escalation: urgent within minutes, others by the end of the
+    # Nth working day after the one it came in on (1 = end of the next working day).
+    urgent_ack_minutes = Column(Integer, nullable=False, default=60)
+    normal_ack_working_days = Column(Integer, nullable=False, default=1)
 
     teams = relationship("Team", back_populates="council")
 
@@ -62,6 +71,8 @@ class Team(Base):
     email = Column(String(254))
     duty_name = Column(String(200), nullable=False)
     duty_phone = Column(String(40), nullable=False)
+    # Where out-of-hours and re-escalated notifications go (a shared duty inbox).
+    duty_email = Column(String(254))
 
     council = relationship("Council", back_populates="teams")
     advisers = relationship("PersonalAdviser", back_populates="team")
@@ -122,7 +133,12 @@ class ChannelIdentity(Base):
     created_at = Column(UTCDateTime, nullable=False)
     last_seen_at = Column(UTCDateTime, nullable=False)
 
+    # Set when this chat belongs to a member of staff (a PA's own Telegram, linked with a
+    # staff link code): their messages are replies to notifications, not questions.
+    staff_id = Column(ForeignKey("staff_accounts.id", name="fk_identity_staff"), index=True)
+
     young_person = relationship("YoungPerson")
+    staff = relationship("StaffAccount")
 
 
 class Message(Base):
@@ -143,6 +159,10 @@ class Message(Base):
     confidence = Column(Float)
     topic = Column(String(64))
     safety = Column(String(32))
+    # Who wrote an outbound message: the bot's reply, a PA (author_staff_id), or a proactive
+    # message the bot sent first (check-ins); the web chat polls for the last two.
+    source = Column(String(16), nullable=False, default="bot")
+    author_staff_id = Column(ForeignKey("staff_accounts.id", name="fk_message_author"))
     created_at = Column(UTCDateTime, nullable=False, index=True)
 
 
@@ -153,24 +173,48 @@ class ConversationState(Base):
     identity_id = Column(ForeignKey("channel_identities.id"), primary_key=True)
     state = Column(String(64))
     data = Column(JSON, nullable=False, default=dict)
+    # Messages in a row the bot could not answer; at two it asks the PA to step in.
+    misses = Column(Integer, nullable=False, default=0)
     updated_at = Column(UTCDateTime, nullable=False)
 
 
 class Escalation(Base):
+    """A young person needs a person: open -> acknowledged -> resolved, with its times."""
+
     __tablename__ = "escalations"
     id = Column(Integer, primary_key=True)
     identity_id = Column(ForeignKey("channel_identities.id"), nullable=False, index=True)
     young_person_id = Column(ForeignKey("young_people.id"), index=True)
     pa_id = Column(ForeignKey("personal_advisers.id"), index=True)
     team_id = Column(ForeignKey("teams.id"), index=True)
-    reason = Column(String(32), nullable=False)  # asked_for_pa, crisis, homeless_now...
+    # asked_for_pa, crisis, homeless_now, not_understood, checkin_not_good, lost_contact...
+    reason = Column(String(32), nullable=False)
     urgency = Column(String(10), nullable=False)  # urgent or normal
     excerpt = Column(String(280))
     status = Column(String(16), nullable=False, default="open")
+    # Why it went where it went: in_hours, out_of_hours, pa_away, no_pa, anonymous.
+    routing = Column(String(20))
+    # The team's duty contact was told too (out of hours, PA away, no PA, or re-escalated).
+    duty_notified = Column(Boolean, nullable=False, default=False)
     created_at = Column(UTCDateTime, nullable=False)
     due_at = Column(UTCDateTime)
     acknowledged_at = Column(UTCDateTime)
+    acknowledged_by_id = Column(ForeignKey("staff_accounts.id", name="fk_escalation_acked_by"))
     resolved_at = Column(UTCDateTime)
+    resolved_by_id = Column(ForeignKey("staff_accounts.id", name="fk_escalation_resolved_by"))
+    # Not acknowledged by its deadline: sent on to the team manager and duty contact.
+    reescalated_at = Column(UTCDateTime)
+    # While set, a member of staff is handling the conversation and the bot stays quiet on
+    # it (safety replies apart) until they hand it back.
+    handling_staff_id = Column(
+        ForeignKey("staff_accounts.id", name="fk_escalation_handling"), index=True
+    )
+    handling_since = Column(UTCDateTime)
+
+    identity = relationship("ChannelIdentity")
+    young_person = relationship("YoungPerson")
+    pa = relationship("PersonalAdviser")
+    team = relationship("Team")
 
 
 class AuditEvent(Base):
@@ -182,3 +226,98 @@ class AuditEvent(Base):
     subject_type = Column(String(32))
     subject_id = Column(String(64))
     detail = Column(JSON, nullable=False, default=dict)
+
+
+class StaffAccount(Base):
+    """Someone who logs into the dashboard: a PA, a team manager, a content editor, an admin."""
+
+    __tablename__ = "staff_accounts"
+    id = Column(Integer, primary_key=True)
+    email = Column(String(254), nullable=False, unique=True)  # stored lower-case; the login
+    name = Column(String(200), nullable=False)
+    role = Column(String(16), nullable=False)  # pa, manager, editor, admin
+    # argon2id; the clear password is never stored or logged.
+    password_hash = Column(String(255), nullable=False)
+    team_id = Column(ForeignKey("teams.id", name="fk_staff_team"), index=True)
+    # The PA record this account is (young people name their PA by this record).
+    pa_id = Column(ForeignKey("personal_advisers.id", name="fk_staff_pa"), unique=True)
+    # A PA's own Telegram chat, linked with a staff link code, for notifications.
+    telegram_chat_id = Column(String(64), unique=True)
+    notify_email = Column(Boolean, nullable=False, default=True)
+    notify_telegram = Column(Boolean, nullable=False, default=True)
+    active = Column(Boolean, nullable=False, default=True)
+    failed_logins = Column(Integer, nullable=False, default=0)
+    locked_until = Column(UTCDateTime)
+    created_at = Column(UTCDateTime, nullable=False)
+    last_login_at = Column(UTCDateTime)
+
+    team = relationship("Team")
+    pa = relationship("PersonalAdviser")
+
+
+class StaffSession(Base):
+    """A dashboard login; the cookie holds a random token, the table only its hash."""
+
+    __tablename__ = "staff_sessions"
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    staff_id = Column(ForeignKey("staff_accounts.id"), nullable=False, index=True)
+    # Every form carries this; a request without it is refused.
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+    last_seen_at = Column(UTCDateTime, nullable=False)
+    expires_at = Column(UTCDateTime, nullable=False)
+    revoked_at = Column(UTCDateTime)
+
+    staff = relationship("StaffAccount")
+
+
+class LinkCode(Base):
+    """A single-use, expiring code that links a chat to a young person (or a PA's Telegram).
+
+    Only a hash is kept: the code is shown once to the PA who made it."""
+
+    __tablename__ = "link_codes"
+    id = Column(Integer, primary_key=True)
+    code_hash = Column(String(64), nullable=False, unique=True)
+    purpose = Column(String(16), nullable=False)  # young_person or staff
+    young_person_id = Column(ForeignKey("young_people.id"), index=True)
+    staff_id = Column(ForeignKey("staff_accounts.id", name="fk_link_staff"), index=True)
+    created_by_id = Column(ForeignKey("staff_accounts.id", name="fk_link_created_by"))
+    created_at = Column(UTCDateTime, nullable=False)
+    expires_at = Column(UTCDateTime, nullable=False)
+    used_at = Column(UTCDateTime)
+    used_identity_id = Column(ForeignKey("channel_identities.id"))
+
+
+class OutboxItem(Base):
+    """One message to send (to a young person or a member of staff), sent by the dispatcher.
+
+    Written in the same transaction as what caused it, so nothing is lost in a crash; its
+    state says whether it went, and dedupe_key stops the same message being queued twice."""
+
+    __tablename__ = "outbox"
+    id = Column(Integer, primary_key=True)
+    channel = Column(String(20), nullable=False)  # email, telegram, web, terminal, whatsapp
+    # The channel's address: an email address, a Telegram chat id, a web visitor id...
+    address = Column(String(255), nullable=False)
+    purpose = Column(String(32), nullable=False)  # escalation_new, pa_reply, checkin...
+    staff_id = Column(ForeignKey("staff_accounts.id", name="fk_outbox_staff"), index=True)
+    identity_id = Column(ForeignKey("channel_identities.id"), index=True)
+    young_person_id = Column(ForeignKey("young_people.id"), index=True)
+    escalation_id = Column(ForeignKey("escalations.id"), index=True)
+    author_staff_id = Column(ForeignKey("staff_accounts.id", name="fk_outbox_author"))
+    subject = Column(String(200))
+    body = Column(Text, nullable=False)
+    buttons = Column(JSON, nullable=False, default=list)
+    # pending -> sending -> sent, or failed (gave up) or cancelled.
+    status = Column(String(12), nullable=False, default="pending", index=True)
+    not_before = Column(UTCDateTime, nullable=False, index=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    claimed_at = Column(UTCDateTime)
+    sent_at = Column(UTCDateTime)
+    # The channel's id for the sent message: a PA replying to it on Telegram threads back.
+    external_id = Column(String(255))
+    error = Column(String(200))
+    dedupe_key = Column(String(255), unique=True)
+    created_at = Column(UTCDateTime, nullable=False)

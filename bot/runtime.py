@@ -81,6 +81,7 @@ def build_runtime(
         clock=clock or SystemClock(),
         default_language=settings.default_language,
         default_council=settings.default_council,
+        public_url=settings.public_url,
     )
     runtime = Runtime(settings=settings, db=db, sessions=sessions, content=content, engine=engine)
     content.on_reload = runtime.check_model

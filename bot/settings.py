@@ -45,10 +45,27 @@ class Settings:
     telegram_webhook_secret: str | None
     # Bot API base URL; change only for a self-hosted Bot API server or a local fake in tests.
     telegram_api_base_url: str
+    # The bot's @username from BotFather, for t.me deep links that link a chat with a code.
+    telegram_bot_username: str | None
+    # The address staff use to reach this server; notifications link to <URL>/staff/...
+    public_url: str
+    # SMTP server for PA notification emails; email notifications are off when unset.
+    smtp_host: str | None
+    smtp_port: int
+    # none, starttls or ssl (how the connection to the SMTP server is protected).
+    smtp_security: str
+    smtp_username: str | None
+    smtp_password: str | None
+    # The From address of notification emails.
+    smtp_from: str
 
     @property
     def telegram_enabled(self) -> bool:
         return bool(self.telegram_token)
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host)
 
 
 def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
@@ -129,10 +146,32 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         https=False,
     )
 
+    host = env.get("CAREBOT_HOST", "127.0.0.1").strip() or "127.0.0.1"
+    public_url = _http_url(
+        "CAREBOT_PUBLIC_URL",
+        env.get("CAREBOT_PUBLIC_URL", "").strip() or f"http://{host}:{raw_port}",
+        https=False,
+    )
+    smtp_host = _optional(env, "SMTP_HOST")
+    smtp_security = env.get("SMTP_SECURITY", "").strip().lower() or "starttls"
+    if smtp_security not in ("none", "starttls", "ssl"):
+        raise SettingsError(f"SMTP_SECURITY must be none, starttls or ssl, got {smtp_security!r}")
+    default_smtp_port = {"none": "25", "starttls": "587", "ssl": "465"}[smtp_security]
+    raw_smtp_port = env.get("SMTP_PORT", "").strip() or default_smtp_port
+    if not raw_smtp_port.isdigit() or not 1 <= int(raw_smtp_port) <= 65535:
+        raise SettingsError(
+            f"SMTP_PORT must be a whole number from 1 to 65535, got {raw_smtp_port!r}"
+        )
+    smtp_from = env.get("SMTP_FROM", "").strip()
+    if smtp_host and "@" not in smtp_from:
+        raise SettingsError(
+            "SMTP_FROM (the notification sender's email address) is required with SMTP_HOST"
+        )
+
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
-        host=env.get("CAREBOT_HOST", "127.0.0.1").strip() or "127.0.0.1",
+        host=host,
         port=int(raw_port),
         content_dir=content_dir,
         model_path=_path(env, "CAREBOT_MODEL_PATH", data_dir / "models" / "nlu.tar.gz"),
@@ -143,4 +182,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         telegram_webhook_url=webhook_url,
         telegram_webhook_secret=webhook_secret,
         telegram_api_base_url=api_base,
+        telegram_bot_username=(_optional(env, "TELEGRAM_BOT_USERNAME") or "").lstrip("@") or None,
+        public_url=public_url,
+        smtp_host=smtp_host,
+        smtp_port=int(raw_smtp_port),
+        smtp_security=smtp_security,
+        smtp_username=_optional(env, "SMTP_USERNAME"),
+        smtp_password=_optional(env, "SMTP_PASSWORD"),
+        smtp_from=smtp_from or "carebot@localhost",
     )

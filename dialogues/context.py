@@ -32,6 +32,10 @@ class TurnContext:
     nlu: NluResult | None = None
     state: str | None = None
     state_data: dict[str, Any] = field(default_factory=dict)
+    # Messages in a row the bot could not answer before this one.
+    misses: int = 0
+    # Where staff open the dashboard; notifications link there.
+    public_url: str = "http://127.0.0.1:8080"
 
     @property
     def today(self) -> date:
@@ -61,3 +65,5 @@ class Reply:
     state: str | None = None
     state_data: dict[str, Any] = field(default_factory=dict)
     escalation: Escalation | None = None
+    # The bot could not answer this one (counts towards asking the PA to step in).
+    missed: bool = False

@@ -15,15 +15,17 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.advisers import escalations, linking
 from bot.clock import Clock, SystemClock, age_band, age_on
 from bot.content import Offer
 from bot.i18n import Translator, normalise_language
 from bot.models import ChannelIdentity, ConversationState, Council, Message, YoungPerson
 from dialogues import payloads
 from dialogues.context import Reply, TurnContext
-from dialogues.handlers import fallback, language, offer, pa, privacy, safety, small_talk
+from dialogues.handlers import fallback, language, offer, pa, privacy, safety, small_talk, staff
+from dialogues.handlers import linking as linking_handler
 from dialogues.safety import Lexicon, default_lexicon
-from dialogues.types import InboundMessage, Turn
+from dialogues.types import InboundMessage, OutgoingMessage, Turn
 from dialogues.understanding import MAX_PARSED_CHARS, Understander, Understanding
 from nlu import Interpreter
 
@@ -52,6 +54,7 @@ class DialogueEngine:
         default_language: str = "en",
         default_council: str | None = None,
         lexicon: Lexicon | None = None,
+        public_url: str = "http://127.0.0.1:8080",
     ) -> None:
         self._sessions = sessions
         self._understander = Understander(interpreter, lexicon or default_lexicon())
@@ -59,6 +62,9 @@ class DialogueEngine:
         self.clock = clock or SystemClock()
         self._default_language = default_language
         self._default_council = default_council
+        self._public_url = public_url
+        # Called after a turn that may have queued outbox messages (wakes the dispatcher).
+        self.on_outbox: Callable[[], None] | None = None
         # One turn at a time per person, so two quick messages cannot race on their state.
         self._locks: weakref.WeakValueDictionary[tuple[str, str], threading.Lock] = (
             weakref.WeakValueDictionary()
@@ -118,6 +124,32 @@ class DialogueEngine:
                 identity.language = code
             return identity
 
+    def pushed_since(
+        self, channel: str, sender_id: str, after_id: int, limit: int = 50
+    ) -> list[tuple[int, OutgoingMessage]]:
+        """Messages sent to this chat without being asked (a PA's reply, a check-in), newest
+        last, for channels with no push of their own (the web chat polls this)."""
+        with self._sessions() as session:
+            identity = session.execute(
+                select(ChannelIdentity).where(
+                    ChannelIdentity.channel == channel, ChannelIdentity.external_id == sender_id
+                )
+            ).scalar_one_or_none()
+            if identity is None:
+                return []
+            rows = session.execute(
+                select(Message.id, Message.text)
+                .where(
+                    Message.identity_id == identity.id,
+                    Message.direction == "out",
+                    Message.source != "bot",
+                    Message.id > after_id,
+                )
+                .order_by(Message.id)
+                .limit(limit)
+            ).all()
+            return [(row.id, OutgoingMessage(row.text or "")) for row in rows]
+
     def reset(self, channel: str, sender_id: str) -> None:
         """Forget the conversation's state (not its history)."""
         with self._sessions.begin() as session:
@@ -163,7 +195,12 @@ class DialogueEngine:
                 return Turn(input=shown_input, language=self._default_language, duplicate=True)
             ctx = self._context(session, identity, text, now)
             try:
-                if inbound.kind == "button":
+                code = linking.typed_code(text) if inbound.kind == "text" else None
+                if code is not None:
+                    # A link code is not a question: never classified, logged or kept.
+                    stored.text = "[link code]"
+                    understanding = Understanding(intent="link_code", confidence=1.0)
+                elif inbound.kind == "button":
                     understanding = self._understander.button(
                         inbound.payload, ctx.offer.topic_ids()
                     )
@@ -171,7 +208,12 @@ class DialogueEngine:
                     understanding = self._understander.text(text)
                 else:
                     understanding = self._understander.unparsed(text)
-                reply = self._route(ctx, inbound, text, understanding)
+                if code is not None:
+                    reply = linking_handler.redeem(ctx, code)
+                elif identity.staff_id is not None and understanding.safety is None:
+                    reply = staff.handle(ctx, inbound, text)
+                else:
+                    reply = self._route(ctx, inbound, text, understanding)
             except Exception:
                 # The message is kept and answered politely; the cause goes to the log, no text.
                 log.exception("handler failed channel=%s identity=%s", inbound.channel, identity.id)
@@ -186,16 +228,20 @@ class DialogueEngine:
             session.flush()
             escalation = None
             if reply.escalation is not None:
+                esc = reply.escalation
                 escalation = {
-                    "id": reply.escalation.id,
-                    "reason": reply.escalation.reason,
-                    "urgency": reply.escalation.urgency,
-                    "status": reply.escalation.status,
-                    "routed_to": "pa"
-                    if reply.escalation.pa_id
-                    else ("team" if reply.escalation.team_id else "none"),
+                    "id": esc.id,
+                    "reason": esc.reason,
+                    "urgency": esc.urgency,
+                    "status": esc.status,
+                    "routing": esc.routing,
+                    "routed_to": "pa" if esc.pa_id else ("team" if esc.team_id else "none"),
+                    "duty_notified": esc.duty_notified,
+                    "due_at": esc.due_at.isoformat() if esc.due_at else None,
                 }
             session.commit()
+            if self.on_outbox is not None:
+                self.on_outbox()
             return Turn(
                 input=shown_input,
                 language=ctx.t.language,
@@ -274,6 +320,8 @@ class DialogueEngine:
             conditions=frozenset(yp.circumstances or ()) if yp else frozenset(),
             state=state.state if state else None,
             state_data=dict(state.data or {}) if state else {},
+            misses=state.misses if state else 0,
+            public_url=self._public_url,
         )
 
     def _route(
@@ -283,6 +331,13 @@ class DialogueEngine:
         # Safety first, whatever state the conversation is in and whatever was sent.
         if u.safety is not None:
             return safety.safety(ctx, u.safety)
+        held = escalations.handling(ctx.session, ctx.identity)
+        if held is not None:
+            # Their PA has the conversation: the bot stays quiet and tells the PA instead.
+            escalations.new_message_while_handling(
+                ctx.session, held, now=ctx.now, public_url=ctx.public_url
+            )
+            return Reply([])
         if inbound.kind not in ("text", "button"):
             return small_talk.non_text(ctx)
         if inbound.kind == "text" and not text:
@@ -356,11 +411,16 @@ class DialogueEngine:
     @staticmethod
     def _save_state(session: Session, identity: ChannelIdentity, reply: Reply, now: Any) -> None:
         state = session.get(ConversationState, identity.id)
+        misses = 0
+        if reply.missed:
+            # Once the PA has been asked (an escalation), counting starts again.
+            misses = 0 if reply.escalation is not None else (state.misses if state else 0) + 1
         if state is None:
-            if reply.state is None:
+            if reply.state is None and misses == 0:
                 return
-            state = ConversationState(identity_id=identity.id, data={}, updated_at=now)
+            state = ConversationState(identity_id=identity.id, data={}, misses=0, updated_at=now)
             session.add(state)
         state.state = reply.state
         state.data = dict(reply.state_data)
+        state.misses = misses
         state.updated_at = now

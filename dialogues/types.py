@@ -29,6 +29,8 @@ class InboundMessage:
     kind: str = "text"
     text: str | None = None
     payload: str | None = None  # set when kind == "button"
+    # The channel's id of the message this one replies to (a PA replying to a notification).
+    reply_to: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -11,10 +11,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.logsafe import pseudonym
+from bot.outbox import Delivery, DeliveryError
 from bot.settings import Settings
 from dialogues.engine import DialogueEngine
 from dialogues.types import InboundMessage, Turn
@@ -142,6 +143,11 @@ class TelegramChannel:
             message_id=f"{chat.id}:{message.message_id}",
             kind=_kind(message),
             text=message.text,
+            reply_to=(
+                f"{chat.id}:{message.reply_to_message.message_id}"
+                if message.reply_to_message is not None
+                else None
+            ),
         )
         await self._reply(chat.id, inbound)
 
@@ -169,6 +175,27 @@ class TelegramChannel:
             await self.application.bot.send_message(
                 chat_id, message.text, reply_markup=keyboard(message)
             )
+
+    # -- the outbox: messages the bot sends first (PA replies, notifications, check-ins) -----
+
+    async def send(self, delivery: Delivery) -> str | None:
+        """Send one queued message; the returned id ("chat:message") threads replies back."""
+        try:
+            sent = await self.application.bot.send_message(
+                int(delivery.address), delivery.body, reply_markup=keyboard(delivery)
+            )
+        except Forbidden as exc:
+            # They blocked the bot (or deleted their account): sending again will not help.
+            raise DeliveryError("blocked by the user", unreachable=True) from exc
+        except RetryAfter as exc:
+            retry = exc.retry_after
+            seconds = retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
+            raise DeliveryError("throttled by Telegram", retry_after=seconds) from exc
+        except BadRequest as exc:
+            raise DeliveryError("refused by Telegram", permanent=True) from exc
+        except (NetworkError, ValueError) as exc:
+            raise DeliveryError(f"telegram {type(exc).__name__}") from exc
+        return f"{sent.chat.id}:{sent.message_id}"
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = getattr(update, "effective_chat", None)

@@ -46,7 +46,27 @@ class WebChat:
         return [
             Route("/", self.page, methods=["GET"]),
             Route("/api/chat", self.api, methods=["POST"]),
+            Route("/api/updates", self.updates, methods=["GET"]),
         ]
+
+    async def updates(self, request: Request) -> Response:
+        """What a PA (or the bot, unasked) sent this visitor since message `after`."""
+        visitor = request.cookies.get(COOKIE, "")
+        raw_after = request.query_params.get("after", "0")
+        if not raw_after.isdigit() or len(raw_after) > 18:
+            return _error(400, "after must be a message number")
+        if not _TOKEN.match(visitor):
+            return JSONResponse({"messages": [], "last": int(raw_after)})
+        found = await anyio.to_thread.run_sync(
+            self._engine.pushed_since, CHANNEL, visitor, int(raw_after)
+        )
+        return JSONResponse(
+            {
+                "messages": [{"id": i, "text": m.text, "buttons": []} for i, m in found],
+                "last": found[-1][0] if found else int(raw_after),
+            },
+            headers={"Cache-Control": "no-store"},
+        )
 
     async def page(self, request: Request) -> Response:
         language = normalise_language(request.query_params.get("lang")) or self._default_language

@@ -8,6 +8,12 @@ from bot.models import Base
 
 engine = context.config.attributes["engine"]
 
+
+def include_name(name: str | None, type_: str, _parents: object) -> bool:
+    # APScheduler creates and owns its job table (bot.scheduler); it is not ours to migrate.
+    return not (type_ == "table" and name == "apscheduler_jobs")
+
+
 with engine.connect() as connection:
     context.configure(
         connection=connection,
@@ -15,6 +21,7 @@ with engine.connect() as connection:
         # SQLite cannot ALTER most things; batch mode rebuilds tables instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -69,5 +69,20 @@
     send({ text: text }, text);
   });
 
-  send({ text: "/start" }, "", 1);
+  // A PA's reply (or a check-in) arrives without being asked for: look every few seconds.
+  let last = 0;
+  async function poll() {
+    try {
+      const response = await fetch("/api/updates?after=" + last, { credentials: "same-origin" });
+      if (response.ok) {
+        const data = await response.json();
+        // On opening the page, earlier messages from the PA are shown once, then new ones.
+        for (const m of data.messages) bubble(m.text, "bot pushed");
+        last = data.last;
+      }
+    } catch (err) { /* offline for a moment: try again at the next tick */ }
+    setTimeout(poll, 4000);
+  }
+
+  send({ text: "/start" }, "", 1).then(poll);
 })();

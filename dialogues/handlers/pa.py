@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.advisers import escalations
+from bot.models import Escalation
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers.common import other_help_button
 from dialogues.types import OutgoingMessage
@@ -57,5 +59,61 @@ def pa_contact(ctx: TurnContext, *, wants_person: bool = False) -> Reply:
     return Reply([OutgoingMessage("\n".join(lines), buttons)])
 
 
+def escalate(ctx: TurnContext, reason: str, urgency: str = escalations.NORMAL) -> Escalation:
+    """Open (or reuse) an escalation for this conversation, routed and notified."""
+    return escalations.open_escalation(
+        ctx.session,
+        identity=ctx.identity,
+        young_person=ctx.young_person,
+        team=ctx.team(),
+        reason=reason,
+        urgency=urgency,
+        text=ctx.text,
+        now=ctx.now,
+        public_url=ctx.public_url,
+    ).escalation
+
+
+def promise(ctx: TurnContext, esc: Escalation) -> str:
+    """Who will get back to them and by when: only what is true."""
+    _ = ctx.t.gettext
+    yp = ctx.young_person
+    team = esc.team
+    when = (
+        ctx.t.when(esc.due_at, ctx.now, team.council.timezone)
+        if esc.due_at is not None and team is not None
+        else None
+    )
+    pa = yp.pa if yp is not None else None
+    if pa is not None and esc.routing == escalations.IN_HOURS:
+        lines = [_("I've asked your PA, {name}, to get back to you.").format(name=pa.name)]
+        if when:
+            lines.append(_("{name} will reply by {when}.").format(name=pa.name, when=when))
+    elif pa is not None:
+        lines = [
+            _("{name} isn't working right now, so I've told {name} and the duty team.").format(
+                name=pa.name
+            )
+        ]
+        if when:
+            lines.append(_("Someone will reply by {when}.").format(when=when))
+        if team is not None:
+            lines.append(
+                _("If you need help before then, call the duty team on {phone}.").format(
+                    phone=team.duty_phone
+                )
+            )
+    else:
+        lines = [_("You don't have a PA named yet, so I've asked your leaving care team.")]
+        if when:
+            lines.append(_("Someone will reply by {when}.").format(when=when))
+    lines.append(_("If you are in danger now, call 999."))
+    return "\n".join(lines)
+
+
 def talk_to_pa(ctx: TurnContext) -> Reply:
-    return pa_contact(ctx, wants_person=True)
+    if ctx.young_person is None:
+        # Anonymous: nobody to pass it to by name; say how to reach the team and get linked.
+        return pa_contact(ctx, wants_person=True)
+    esc = escalate(ctx, "asked_for_pa")
+    return Reply([OutgoingMessage(promise(ctx, esc), (other_help_button(ctx.t),))], escalation=esc)

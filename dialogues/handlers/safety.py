@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
 
-from bot.models import Escalation
+from bot.advisers import escalations
 from dialogues.context import Reply, TurnContext
+from dialogues.handlers.pa import escalate
 from dialogues.safety import CRISIS
 from dialogues.types import OutgoingMessage
 
-# Urgent escalations must be acknowledged within the hour (the escalation issue enforces it).
-URGENT_WITHIN = timedelta(hours=1)
-_EXCERPT = 140
-
-
-def _record(ctx: TurnContext, reason: str) -> Escalation:
-    yp = ctx.young_person
-    team = ctx.team()
-    escalation = Escalation(
-        identity_id=ctx.identity.id,
-        young_person_id=yp.id if yp else None,
-        pa_id=yp.pa_id if yp else None,
-        team_id=team.id if team else None,
-        reason=reason,
-        urgency="urgent",
-        excerpt=(ctx.text or "")[:_EXCERPT] or None,
-        status="open",
-        created_at=ctx.now,
-        due_at=ctx.now + URGENT_WITHIN,
-    )
-    ctx.session.add(escalation)
-    return escalation
+log = logging.getLogger(__name__)
 
 
 def safety(ctx: TurnContext, category: str) -> Reply:
@@ -59,12 +39,23 @@ def safety(ctx: TurnContext, category: str) -> Reply:
             )
         lines.append(_("If you are in danger, call 999."))
     messages = [OutgoingMessage("\n".join(lines))]
+    # Signposting comes first and never depends on the escalation being recorded: if that
+    # fails, the young person still gets what to do now (and we do not claim we told anyone).
+    try:
+        with ctx.session.begin_nested():
+            esc = escalate(ctx, category, escalations.URGENT)
+    except Exception:
+        log.exception("could not record a safety escalation identity=%s", ctx.identity.id)
+        return Reply(messages)
+    told: list[str] = []
+    if pa is not None and esc.routing == escalations.IN_HOURS:
+        told.append(_("I've told your PA, {name}.").format(name=pa.name))
+    elif pa is not None:
+        told.append(_("I've told your PA, {name}, and the duty team.").format(name=pa.name))
+    elif team is not None:
+        told.append(_("I've told the duty team. They can reply to you here."))
     if pa is not None:
-        messages.append(
-            OutgoingMessage(
-                _("You can also call your PA, {name}, on {phone}.").format(
-                    name=pa.name, phone=pa.phone
-                )
-            )
-        )
-    return Reply(messages, escalation=_record(ctx, category))
+        told.append(_("You can also call {name} on {phone}.").format(name=pa.name, phone=pa.phone))
+    if told:
+        messages.append(OutgoingMessage("\n".join(told)))
+    return Reply(messages, escalation=esc)

@@ -1,0 +1,1 @@
+"""Personal advisers: escalations, their routing and deadlines, notifications, link codes."""

@@ -1,0 +1,295 @@
+"""Escalations: open and route one to a named PA (and the duty contact when needed), and
+carry it through acknowledged -> resolved, with replies, handover and re-escalation."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.advisers import notify
+from bot.advisers.working_time import Hours
+from bot.models import (
+    AuditEvent,
+    ChannelIdentity,
+    Council,
+    Escalation,
+    OutboxItem,
+    PersonalAdviser,
+    StaffAccount,
+    Team,
+    YoungPerson,
+)
+
+log = logging.getLogger(__name__)
+
+URGENT = "urgent"
+NORMAL = "normal"
+OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
+EXCERPT_CHARS = 140
+MAX_REPLY_CHARS = 4000
+
+# Routing: why an escalation went where it went (shown to staff, and in the reply).
+IN_HOURS = "in_hours"
+OUT_OF_HOURS = "out_of_hours"
+PA_AWAY = "pa_away"
+NO_PA = "no_pa"
+ANONYMOUS = "anonymous"
+
+
+class EscalationError(ValueError):
+    """An action that does not fit the escalation's state; the message is for staff."""
+
+
+def council_hours(council: Council) -> Hours:
+    return Hours.of(
+        council.office_days, council.office_open, council.office_close, council.timezone
+    )
+
+
+def pa_hours(pa: PersonalAdviser, council: Council) -> Hours:
+    return Hours.of(pa.working_days, pa.work_start, pa.work_end, council.timezone)
+
+
+def due_for(council: Council, urgency: str, now: datetime) -> datetime:
+    """Urgent: within the council's minutes. Others: by the end of the next working day."""
+    if urgency == URGENT:
+        return now + timedelta(minutes=council.urgent_ack_minutes)
+    return council_hours(council).end_of_nth_working_day_after(now, council.normal_ack_working_days)
+
+
+def _routing(
+    pa: PersonalAdviser | None, yp: YoungPerson | None, council: Council, now: datetime
+) -> str:
+    if yp is None:
+        return ANONYMOUS
+    if pa is None:
+        return NO_PA
+    if pa.away:
+        return PA_AWAY
+    if not pa_hours(pa, council).is_working(now):
+        return OUT_OF_HOURS
+    return IN_HOURS
+
+
+def _excerpt(text: str | None) -> str | None:
+    if not text:
+        return None
+    text = " ".join(text.split())
+    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
+
+
+def _audit(
+    session: Session, now: datetime, actor: str, action: str, esc: Escalation, **detail: object
+) -> None:
+    session.add(
+        AuditEvent(
+            at=now,
+            actor=actor,
+            action=action,
+            subject_type="escalation",
+            subject_id=str(esc.id),
+            detail={"young_person_id": esc.young_person_id, **detail},
+        )
+    )
+
+
+def active_for(session: Session, identity: ChannelIdentity) -> list[Escalation]:
+    """Escalations not yet resolved for this person (all their chats) or this anonymous chat."""
+    if identity.young_person_id is not None:
+        who = Escalation.young_person_id == identity.young_person_id
+    else:
+        who = Escalation.identity_id == identity.id
+    return list(
+        session.execute(
+            select(Escalation).where(who, Escalation.status != RESOLVED).order_by(Escalation.id)
+        ).scalars()
+    )
+
+
+def handling(session: Session, identity: ChannelIdentity) -> Escalation | None:
+    """The escalation whose PA is handling this conversation now (the bot stays quiet)."""
+    for esc in active_for(session, identity):
+        if esc.handling_staff_id is not None:
+            return esc
+    return None
+
+
+@dataclass(frozen=True)
+class Opened:
+    escalation: Escalation
+    # True when an escalation for the same reason was still open and is reused.
+    repeat: bool
+
+
+def open_escalation(
+    session: Session,
+    *,
+    identity: ChannelIdentity,
+    young_person: YoungPerson | None,
+    team: Team | None,
+    reason: str,
+    urgency: str,
+    text: str | None,
+    now: datetime,
+    public_url: str,
+) -> Opened:
+    """Open (or, if one for the same reason is still open, reuse) an escalation, route it and
+    queue its notifications in this transaction."""
+    for existing in active_for(session, identity):
+        if existing.reason == reason and existing.status == OPEN:
+            _audit(session, now, "bot", "escalation_repeated", existing, reason=reason)
+            return Opened(existing, repeat=True)
+    pa = young_person.pa if young_person is not None else None
+    if pa is not None:
+        team = pa.team
+    council = None
+    if team is not None:
+        council = team.council
+    elif young_person is not None:
+        council = young_person.council
+    routing = _routing(pa, young_person, council, now) if council is not None else ANONYMOUS
+    esc = Escalation(
+        identity_id=identity.id,
+        young_person_id=young_person.id if young_person else None,
+        pa_id=pa.id if pa else None,
+        team_id=team.id if team else None,
+        reason=reason,
+        urgency=urgency,
+        excerpt=_excerpt(text),
+        status=OPEN,
+        routing=routing,
+        # Told to the duty contact: by email where the team has a duty inbox, and always in
+        # the team inbox on the dashboard.
+        duty_notified=routing != IN_HOURS and team is not None,
+        created_at=now,
+        due_at=due_for(council, urgency, now) if council is not None else None,
+    )
+    session.add(esc)
+    session.flush()
+    _audit(
+        session,
+        now,
+        "bot",
+        "escalation_opened",
+        esc,
+        reason=reason,
+        urgency=urgency,
+        routing=routing,
+    )
+    notify.escalation_opened(session, esc, now=now, public_url=public_url)
+    log.info(
+        "escalation opened id=%s reason=%s urgency=%s routing=%s", esc.id, reason, urgency, routing
+    )
+    return Opened(esc, repeat=False)
+
+
+def _staff_actor(staff: StaffAccount) -> str:
+    return f"staff:{staff.id}"
+
+
+def acknowledge(
+    session: Session, escalation: Escalation, staff: StaffAccount, now: datetime
+) -> None:
+    if escalation.status == RESOLVED:
+        raise EscalationError("This escalation is already resolved.")
+    if escalation.status == OPEN:
+        escalation.status = ACKNOWLEDGED
+        escalation.acknowledged_at = now
+        escalation.acknowledged_by_id = staff.id
+        _audit(session, now, _staff_actor(staff), "escalation_acknowledged", escalation)
+
+
+def reply(
+    session: Session, escalation: Escalation, staff: StaffAccount, text: str, now: datetime
+) -> OutboxItem:
+    """Queue the PA's message to the young person on the chat the escalation came from;
+    replying takes the conversation over (the bot stays quiet) until it is handed back."""
+    text = text.strip()
+    if not text:
+        raise EscalationError("Write a message before sending.")
+    if len(text) > MAX_REPLY_CHARS:
+        raise EscalationError(f"Keep the message under {MAX_REPLY_CHARS} characters.")
+    if escalation.status == RESOLVED:
+        raise EscalationError("This escalation is resolved; the young person can write again.")
+    acknowledge(session, escalation, staff, now)
+    identity = session.get(ChannelIdentity, escalation.identity_id)
+    assert identity is not None
+    item = OutboxItem(
+        channel=identity.channel,
+        address=identity.external_id,
+        purpose="pa_reply",
+        identity_id=identity.id,
+        young_person_id=escalation.young_person_id,
+        escalation_id=escalation.id,
+        author_staff_id=staff.id,
+        body=text,
+        buttons=[],
+        status="pending",
+        not_before=now,
+        attempts=0,
+        created_at=now,
+    )
+    session.add(item)
+    if escalation.handling_staff_id is None:
+        escalation.handling_staff_id = staff.id
+        escalation.handling_since = now
+        _audit(session, now, _staff_actor(staff), "conversation_taken_over", escalation)
+    session.flush()
+    _audit(session, now, _staff_actor(staff), "pa_replied", escalation, outbox_id=item.id)
+    return item
+
+
+def hand_back(session: Session, escalation: Escalation, staff: StaffAccount, now: datetime) -> None:
+    if escalation.handling_staff_id is not None:
+        escalation.handling_staff_id = None
+        escalation.handling_since = None
+        _audit(session, now, _staff_actor(staff), "conversation_handed_back", escalation)
+
+
+def resolve(session: Session, escalation: Escalation, staff: StaffAccount, now: datetime) -> None:
+    if escalation.status == RESOLVED:
+        return
+    hand_back(session, escalation, staff, now)
+    if escalation.acknowledged_at is None:
+        escalation.acknowledged_at = now
+        escalation.acknowledged_by_id = staff.id
+    escalation.status = RESOLVED
+    escalation.resolved_at = now
+    escalation.resolved_by_id = staff.id
+    _audit(session, now, _staff_actor(staff), "escalation_resolved", escalation)
+
+
+def reescalate_overdue(session: Session, now: datetime, *, public_url: str) -> list[int]:
+    """Escalations still unacknowledged at their deadline go to the team manager and duty
+    contact, once each; recorded. Safe to run as often as you like (and after a restart)."""
+    overdue = list(
+        session.execute(
+            select(Escalation)
+            .where(
+                Escalation.status == OPEN,
+                Escalation.due_at.is_not(None),
+                Escalation.due_at <= now,
+                Escalation.reescalated_at.is_(None),
+            )
+            .order_by(Escalation.due_at)
+            .with_for_update(skip_locked=True)
+        ).scalars()
+    )
+    for esc in overdue:
+        esc.reescalated_at = now
+        esc.duty_notified = True
+        _audit(session, now, "bot", "escalation_reescalated", esc, due_at=esc.due_at.isoformat())
+        notify.escalation_overdue(session, esc, now=now, public_url=public_url)
+        log.info("escalation re-escalated id=%s urgency=%s", esc.id, esc.urgency)
+    return [esc.id for esc in overdue]
+
+
+def new_message_while_handling(
+    session: Session, escalation: Escalation, *, now: datetime, public_url: str
+) -> None:
+    """The young person wrote while their PA is handling the chat: tell that PA."""
+    notify.new_message(session, escalation, now=now, public_url=public_url)

@@ -1,0 +1,236 @@
+"""Staff notifications, queued in the outbox: they say that something needs attention and
+link to the dashboard, never what the young person wrote (phones show them when locked)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.models import Escalation, OutboxItem, StaffAccount, Team
+
+EMAIL = "email"
+TELEGRAM = "telegram"
+
+
+def _link(public_url: str, esc: Escalation) -> str:
+    return f"{public_url.rstrip('/')}/staff/escalations/{esc.id}"
+
+
+def _queue(
+    session: Session,
+    *,
+    channel: str,
+    address: str,
+    purpose: str,
+    esc: Escalation,
+    staff: StaffAccount | None,
+    subject: str,
+    body: str,
+    now: datetime,
+    dedupe: str,
+) -> None:
+    item = OutboxItem(
+        channel=channel,
+        address=address,
+        purpose=purpose,
+        staff_id=staff.id if staff else None,
+        escalation_id=esc.id,
+        young_person_id=esc.young_person_id,
+        subject=subject,
+        body=body,
+        buttons=[],
+        status="pending",
+        not_before=now,
+        attempts=0,
+        created_at=now,
+        dedupe_key=dedupe,
+    )
+    try:
+        with session.begin_nested():
+            session.add(item)
+    except IntegrityError:
+        pass  # already queued: the same notification is never sent twice
+
+
+def _to_staff(
+    session: Session,
+    staff: StaffAccount,
+    esc: Escalation,
+    *,
+    purpose: str,
+    subject: str,
+    body: str,
+    now: datetime,
+    can_reply: bool,
+) -> None:
+    if not staff.active:
+        return
+    if staff.notify_email:
+        _queue(
+            session,
+            channel=EMAIL,
+            address=staff.email,
+            purpose=purpose,
+            esc=esc,
+            staff=staff,
+            subject=subject,
+            body=body,
+            now=now,
+            dedupe=f"{purpose}:{esc.id}:{now.isoformat()}:email:{staff.id}",
+        )
+    if staff.notify_telegram and staff.telegram_chat_id:
+        text = body
+        if can_reply:
+            text += "\nReply to this message to answer them here."
+        _queue(
+            session,
+            channel=TELEGRAM,
+            address=staff.telegram_chat_id,
+            purpose=purpose,
+            esc=esc,
+            staff=staff,
+            subject=subject,
+            body=text,
+            now=now,
+            dedupe=f"{purpose}:{esc.id}:{now.isoformat()}:telegram:{staff.id}",
+        )
+
+
+def _to_duty(
+    session: Session,
+    team: Team | None,
+    esc: Escalation,
+    *,
+    purpose: str,
+    subject: str,
+    body: str,
+    now: datetime,
+) -> None:
+    if team is None or not team.duty_email:
+        return
+    _queue(
+        session,
+        channel=EMAIL,
+        address=team.duty_email,
+        purpose=purpose,
+        esc=esc,
+        staff=None,
+        subject=subject,
+        body=body,
+        now=now,
+        dedupe=f"{purpose}:{esc.id}:{now.isoformat()}:duty:{team.id}",
+    )
+
+
+def _pa_account(session: Session, esc: Escalation) -> StaffAccount | None:
+    if esc.pa_id is None:
+        return None
+    return session.execute(
+        select(StaffAccount).where(StaffAccount.pa_id == esc.pa_id)
+    ).scalar_one_or_none()
+
+
+def _managers(session: Session, team_id: int | None) -> list[StaffAccount]:
+    if team_id is None:
+        return []
+    return list(
+        session.execute(
+            select(StaffAccount).where(
+                StaffAccount.team_id == team_id, StaffAccount.role == "manager"
+            )
+        ).scalars()
+    )
+
+
+def _what(esc: Escalation) -> str:
+    return "an urgent escalation" if esc.urgency == "urgent" else "a new escalation"
+
+
+def escalation_opened(session: Session, esc: Escalation, *, now: datetime, public_url: str) -> None:
+    subject = "Urgent: a young person needs you" if esc.urgency == "urgent" else "New escalation"
+    body = (
+        f"There is {_what(esc)} (#{esc.id}) for you on the leaving care bot dashboard.\n"
+        f"Open it: {_link(public_url, esc)}"
+    )
+    pa = _pa_account(session, esc)
+    if pa is not None and pa.active:
+        _to_staff(
+            session,
+            pa,
+            esc,
+            purpose="escalation_new",
+            subject=subject,
+            body=body,
+            now=now,
+            can_reply=True,
+        )
+    team = session.get(Team, esc.team_id) if esc.team_id is not None else None
+    duty_body = (
+        f"Duty: there is {_what(esc)} (#{esc.id}); the young person's PA is not available "
+        f"now.\nOpen it: {_link(public_url, esc)}"
+    )
+    if esc.duty_notified:
+        _to_duty(
+            session, team, esc, purpose="escalation_new", subject=subject, body=duty_body, now=now
+        )
+    if pa is None or not pa.active:
+        # Nobody named can be told (no PA, or no active account): the manager picks it up.
+        for manager in _managers(session, esc.team_id):
+            _to_staff(
+                session,
+                manager,
+                esc,
+                purpose="escalation_new",
+                subject=subject,
+                body=duty_body,
+                now=now,
+                can_reply=True,
+            )
+
+
+def escalation_overdue(
+    session: Session, esc: Escalation, *, now: datetime, public_url: str
+) -> None:
+    subject = "Overdue: escalation not acknowledged"
+    body = (
+        f"Escalation #{esc.id} ({esc.urgency}) was not acknowledged by its deadline and has "
+        f"been passed to you.\nOpen it: {_link(public_url, esc)}"
+    )
+    for manager in _managers(session, esc.team_id):
+        _to_staff(
+            session,
+            manager,
+            esc,
+            purpose="escalation_overdue",
+            subject=subject,
+            body=body,
+            now=now,
+            can_reply=True,
+        )
+    team = session.get(Team, esc.team_id) if esc.team_id is not None else None
+    _to_duty(session, team, esc, purpose="escalation_overdue", subject=subject, body=body, now=now)
+
+
+def new_message(session: Session, esc: Escalation, *, now: datetime, public_url: str) -> None:
+    if esc.handling_staff_id is None:
+        return
+    staff = session.get(StaffAccount, esc.handling_staff_id)
+    if staff is None:
+        return
+    body = (
+        f"New message in the conversation you are handling (#{esc.id}).\n"
+        f"Open it: {_link(public_url, esc)}"
+    )
+    _to_staff(
+        session,
+        staff,
+        esc,
+        purpose="conversation_message",
+        subject="New message",
+        body=body,
+        now=now,
+        can_reply=True,
+    )

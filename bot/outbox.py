@@ -1,0 +1,252 @@
+"""The outbox dispatcher: sends queued messages (to young people and to staff) exactly as
+they were queued, paced per channel, retried when a channel asks, and recorded when sent."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+from aiolimiter import AsyncLimiter
+from sqlalchemy import select, update
+from sqlalchemy.orm import sessionmaker
+
+from bot.clock import Clock
+from bot.models import ChannelIdentity, Message, OutboxItem
+from dialogues.types import Button
+
+log = logging.getLogger(__name__)
+
+PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
+# Backoff after a failure that may pass (network, throttling): 30 s, 1, 2, 4... minutes.
+_BACKOFF = (30, 60, 120, 240, 480, 960)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message as a channel sender sees it: no database objects cross this line."""
+
+    id: int
+    channel: str
+    address: str
+    purpose: str
+    body: str
+    subject: str | None = None
+    buttons: tuple[Button, ...] = ()
+
+
+class DeliveryError(Exception):
+    """A send that did not work. `permanent`: never retry; `retry_after`: seconds the channel
+    asked us to wait; `unreachable`: the person blocked us or no longer exists there."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        unreachable: bool = False,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent or unreachable
+        self.retry_after = retry_after
+        self.unreachable = unreachable
+
+
+class Sender(Protocol):
+    async def send(self, delivery: Delivery) -> str | None:
+        """Send it; return the channel's id for the sent message, if it has one."""
+
+
+class StoredSender:
+    """Web chat and terminal have no push: a delivered message is one the chat can fetch."""
+
+    async def send(self, delivery: Delivery) -> str | None:
+        return None
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        sessions: sessionmaker,
+        clock: Clock,
+        senders: Mapping[str, Sender],
+        *,
+        rates: Mapping[str, float] | None = None,
+        batch_size: int = 200,
+        max_attempts: int = len(_BACKOFF) + 1,
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._senders = dict(senders)
+        # Messages per second per channel (Telegram allows about 30 overall).
+        self._limiters = {ch: AsyncLimiter(rate, 1) for ch, rate in (rates or {}).items()}
+        self._batch_size = batch_size
+        self._max_attempts = max_attempts
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def add_sender(self, channel: str, sender: Sender, rate: float | None = None) -> None:
+        self._senders[channel] = sender
+        if rate is not None:
+            self._limiters[channel] = AsyncLimiter(rate, 1)
+
+    def wake(self) -> None:
+        """Something was queued: look now rather than at the next tick. Safe from any thread
+        (the engine runs turns in worker threads)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # the loop is shutting down
+            loop.call_soon_threadsafe(self._wake.set)
+
+    def _due(self) -> list[int]:
+        now = self._clock.now()
+        with self._sessions() as session:
+            return list(
+                session.execute(
+                    select(OutboxItem.id)
+                    .where(
+                        OutboxItem.status == PENDING,
+                        OutboxItem.not_before <= now,
+                        OutboxItem.channel.in_(list(self._senders)),
+                    )
+                    .order_by(OutboxItem.not_before, OutboxItem.id)
+                    .limit(self._batch_size)
+                ).scalars()
+            )
+
+    def _claim(self, item_id: int) -> Delivery | None:
+        """Take one item; another worker that took it first wins (the UPDATE is the lock)."""
+        now = self._clock.now()
+        with self._sessions.begin() as session:
+            claimed = session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id == item_id, OutboxItem.status == PENDING)
+                .values(status=SENDING, claimed_at=now, attempts=OutboxItem.attempts + 1)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if claimed != 1:
+                return None
+            item = session.get(OutboxItem, item_id)
+            assert item is not None
+            return Delivery(
+                id=item.id,
+                channel=item.channel,
+                address=item.address,
+                purpose=item.purpose,
+                body=item.body,
+                subject=item.subject,
+                buttons=tuple(Button(b["title"], b["payload"]) for b in item.buttons or ()),
+            )
+
+    def _sent(self, delivery: Delivery, external_id: str | None) -> None:
+        now = self._clock.now()
+        with self._sessions.begin() as session:
+            item = session.get(OutboxItem, delivery.id)
+            assert item is not None
+            item.status, item.sent_at, item.external_id, item.error = SENT, now, external_id, None
+            if item.identity_id is not None:
+                # What a young person was sent is part of their conversation history.
+                identity = session.get(ChannelIdentity, item.identity_id)
+                session.add(
+                    Message(
+                        identity_id=item.identity_id,
+                        young_person_id=identity.young_person_id if identity else None,
+                        direction="out",
+                        channel=item.channel,
+                        kind="text",
+                        text=item.body,
+                        source="pa" if item.author_staff_id else "proactive",
+                        author_staff_id=item.author_staff_id,
+                        created_at=now,
+                    )
+                )
+
+    def _failed(self, delivery: Delivery, error: DeliveryError) -> None:
+        now = self._clock.now()
+        with self._sessions.begin() as session:
+            item = session.get(OutboxItem, delivery.id)
+            assert item is not None
+            item.error = error.reason[:200]
+            if error.retry_after is not None and not error.permanent:
+                # Throttling is the channel pacing us, not a failure: it does not use up tries.
+                item.attempts -= 1
+            if error.permanent or item.attempts >= self._max_attempts:
+                item.status = FAILED
+            else:
+                wait = (
+                    error.retry_after
+                    if error.retry_after is not None
+                    else _BACKOFF[min(item.attempts - 1, len(_BACKOFF) - 1)]
+                )
+                item.status = PENDING
+                item.not_before = now + timedelta(seconds=wait)
+        log.warning(
+            "delivery failed id=%s channel=%s purpose=%s reason=%s permanent=%s",
+            delivery.id,
+            delivery.channel,
+            delivery.purpose,
+            error.reason,
+            error.permanent,
+        )
+
+    async def run_once(self) -> int:
+        """Send everything due now; returns how many were sent."""
+        sent = 0
+        for item_id in await asyncio.to_thread(self._due):
+            delivery = await asyncio.to_thread(self._claim, item_id)
+            if delivery is None:
+                continue
+            limiter = self._limiters.get(delivery.channel)
+            if limiter is not None:
+                await limiter.acquire()
+            try:
+                external_id = await self._senders[delivery.channel].send(delivery)
+            except DeliveryError as exc:
+                await asyncio.to_thread(self._failed, delivery, exc)
+                continue
+            except Exception as exc:  # a bug or an outage: keep the item, try again later
+                log.exception("sender crashed id=%s channel=%s", delivery.id, delivery.channel)
+                await asyncio.to_thread(self._failed, delivery, DeliveryError(type(exc).__name__))
+                continue
+            await asyncio.to_thread(self._sent, delivery, external_id)
+            sent += 1
+        return sent
+
+    def recover(self, older_than: timedelta = timedelta(minutes=5)) -> int:
+        """Items left 'sending' by a crash: we cannot know whether they arrived, so they are
+        marked failed (shown to staff) rather than sent again."""
+        cutoff = self._clock.now() - older_than
+        with self._sessions.begin() as session:
+            return session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.status == SENDING, OutboxItem.claimed_at <= cutoff)
+                .values(status=FAILED, error="interrupted while sending; may not have arrived")
+                .execution_options(synchronize_session=False)
+            ).rowcount
+
+    async def run(self, stop: asyncio.Event, interval: float = 2.0) -> None:
+        """Until `stop` is set: send what is due, then wait for a wake-up or the next tick."""
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        await asyncio.to_thread(self.recover)
+        while not stop.is_set():
+            # Cleared before the pass, so a wake-up that arrives during it is not lost.
+            self._wake.clear()
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("outbox pass failed")
+            waiter = asyncio.ensure_future(self._wake.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait(
+                {waiter, stopper}, timeout=interval, return_when=asyncio.FIRST_COMPLETED
+            )
+            waiter.cancel()
+            stopper.cancel()
