@@ -95,6 +95,10 @@ def _parser() -> argparse.ArgumentParser:
 
     people = sub.add_parser("people", help="list young people")
     people.add_argument("--json", action="store_true", help="print JSON")
+
+    from bot.dashboard import staff_cli
+
+    staff_cli.register(sub)
     return parser
 
 
@@ -156,12 +160,28 @@ def _cmd_db(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.db import make_engine, session_factory
-    from bot.demo import load_demo_data
+    import secrets
 
+    from bot.db import make_engine, session_factory
+    from bot.demo import STAFF, load_demo_data
+
+    # The demo staff password is made once per data folder and kept beside the database
+    # (readable by this user only), so a demo never ships a password everyone knows.
+    password_file = settings.data_dir / "demo-staff-password.txt"
+    if password_file.is_file():
+        password = password_file.read_text(encoding="utf-8").strip()
+    else:
+        password = secrets.token_urlsafe(12)
+        password_file.parent.mkdir(parents=True, exist_ok=True)
+        password_file.touch(mode=0o600)
+        password_file.write_text(password + "\n", encoding="utf-8")
     with session_factory(make_engine(settings.database_url)).begin() as session:
-        added = load_demo_data(session, refresh=args.refresh)
+        added = load_demo_data(session, refresh=args.refresh, staff_password=password)
     print(f"demo data loaded ({added} young people added)")
+    print(
+        f"demo dashboard logins ({', '.join(email for email, *_ in STAFF[:2])}, ...): "
+        f"password in {password_file}"
+    )
     return 0
 
 
@@ -240,8 +260,15 @@ def _cmd_nlu(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_staff(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.dashboard import staff_cli
+
+    return staff_cli.run(settings, args)
+
+
 COMMANDS = {
     "run": _cmd_run,
+    "staff": _cmd_staff,
     "chat": _cmd_chat,
     "train": _cmd_train,
     "db": _cmd_db,

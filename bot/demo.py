@@ -7,7 +7,7 @@ Names are invented and phone numbers come from Ofcom's ranges reserved for drama
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +26,22 @@ TEAMS = {
     "cambridgeshire": ("Cambridgeshire leaving care team", "01632 960200", "01632 960556"),
     "cheshire-east": ("Cheshire East care leavers team", "01632 960300", "01632 960656"),
 }
+# Shared duty inboxes (example.org is reserved for examples: nothing is ever delivered there).
+DUTY_EMAILS = {
+    "plymouth": "duty.plymouth@example.org",
+    "cambridgeshire": "duty.cambridgeshire@example.org",
+    "cheshire-east": "duty.cheshire-east@example.org",
+}
+# Dashboard accounts: every demo PA, plus a manager and an admin for Plymouth.
+# (email, name, role, council of the team)
+STAFF = [
+    ("sam.ortiz@example.org", "Sam Ortiz", "pa", "plymouth"),
+    ("priya.shah@example.org", "Priya Shah", "pa", "plymouth"),
+    ("tom.walsh@example.org", "Tom Walsh", "pa", "cambridgeshire"),
+    ("ada.mensah@example.org", "Ada Mensah", "pa", "cheshire-east"),
+    ("morgan.lee@example.org", "Morgan Lee", "manager", "plymouth"),
+    ("admin@example.org", "Demo admin", "admin", "plymouth"),
+]
 
 # (council, name, phone, email, working days, start, end)
 ADVISERS = [
@@ -117,8 +133,16 @@ def birthday_for(years: int, days: int, today: date) -> date:
     return anniversary - timedelta(days=days)
 
 
-def load_demo_data(session: Session, clock: Clock | None = None, *, refresh: bool = False) -> int:
-    """Create what is missing (and with refresh, re-base ages on today); returns people added."""
+def load_demo_data(
+    session: Session,
+    clock: Clock | None = None,
+    *,
+    refresh: bool = False,
+    staff_password: str | None = None,
+) -> int:
+    """Create what is missing (and with refresh, re-base ages on today); returns people added.
+
+    With `staff_password`, demo dashboard accounts that do not exist yet get that password."""
     today = (clock or SystemClock()).now().date()
     now = (clock or SystemClock()).now()
     for council_id, name in COUNCILS.items():
@@ -137,6 +161,7 @@ def load_demo_data(session: Session, clock: Clock | None = None, *, refresh: boo
                 phone=phone,
                 duty_name="Out-of-hours duty team",
                 duty_phone=duty_phone,
+                duty_email=DUTY_EMAILS[council_id],
             )
             session.add(team)
         teams[council_id] = team
@@ -181,5 +206,37 @@ def load_demo_data(session: Session, clock: Clock | None = None, *, refresh: boo
             added += 1
         elif refresh:
             yp.date_of_birth = dob
+    if staff_password is not None:
+        add_demo_staff(session, teams, advisers, staff_password, now)
     session.add(AuditEvent(at=now, actor="cli", action="demo_data_loaded", detail={"added": added}))
     return added
+
+
+def add_demo_staff(
+    session: Session,
+    teams: dict[str, Team],
+    advisers: dict[str, PersonalAdviser],
+    password: str,
+    now: datetime,
+) -> list[str]:
+    """Dashboard accounts for the demo PAs, manager and admin; returns the emails created."""
+    from bot.dashboard.staff_cli import create_staff
+    from bot.models import StaffAccount
+
+    created = []
+    for email, name, role, council_id in STAFF:
+        if session.execute(select(StaffAccount.id).where(StaffAccount.email == email)).first():
+            continue
+        pa = advisers.get(name) if role == "pa" else None
+        create_staff(
+            session,
+            email=email,
+            name=name,
+            role=role,
+            password=password,
+            pa_id=pa.id if pa is not None else None,
+            team_id=teams[council_id].id,
+            now=now,
+        )
+        created.append(email)
+    return created

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -15,15 +16,52 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.channels.webchat import WebChat
+from bot.outbox import Dispatcher, StoredSender
 from bot.runtime import Runtime
+from bot.scheduler import JobContext, Scheduler
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-def create_app(runtime: Runtime, *, telegram: object | None = None) -> Starlette:
-    """The ASGI app; `telegram` is a TelegramChannel when Telegram is on."""
+# Telegram allows about 30 messages a second overall; stay a little under it.
+TELEGRAM_RATE = 25.0
+EMAIL_RATE = 5.0
+
+
+def build_dispatcher(runtime: Runtime, telegram: object | None) -> Dispatcher:
+    """The outbox dispatcher with a sender for every channel that is on."""
+    dispatcher = Dispatcher(
+        runtime.sessions,
+        runtime.engine.clock,
+        {"web": StoredSender(), "terminal": StoredSender()},
+    )
+    if telegram is not None:
+        dispatcher.add_sender("telegram", telegram, rate=TELEGRAM_RATE)  # type: ignore[arg-type]
+    if runtime.settings.email_enabled:
+        from bot.channels.email import SmtpSender
+
+        dispatcher.add_sender("email", SmtpSender(runtime.settings), rate=EMAIL_RATE)
+    return dispatcher
+
+
+def create_app(
+    runtime: Runtime, *, telegram: object | None = None, dispatcher: Dispatcher | None = None
+) -> Starlette:
+    """The ASGI app; `telegram` is a TelegramChannel when Telegram is on. Its lifespan runs
+    the outbox dispatcher and the scheduler."""
     settings = runtime.settings
+    dispatcher = dispatcher or build_dispatcher(runtime, telegram)
+    runtime.engine.on_outbox = dispatcher.wake
+    scheduler = Scheduler(
+        runtime.db,
+        JobContext(
+            sessions=runtime.sessions,
+            clock=runtime.engine.clock,
+            public_url=settings.public_url,
+            wake_outbox=dispatcher.wake,
+        ),
+    )
     web = WebChat(
         runtime.engine,
         default_language=settings.default_language,
@@ -40,8 +78,18 @@ def create_app(runtime: Runtime, *, telegram: object | None = None) -> Starlette
             }
         )
 
+    from bot.dashboard.app import Dashboard
+
+    dashboard = Dashboard(
+        sessions=runtime.sessions,
+        clock=runtime.engine.clock,
+        public_url=settings.public_url,
+        telegram_bot_username=settings.telegram_bot_username,
+    )
+    dashboard.on_queued = dispatcher.wake
     routes = [
         *web.routes(),
+        *dashboard.routes(),
         Route("/healthz", health),
         Mount("/static", StaticFiles(directory=STATIC)),
     ]
@@ -52,9 +100,15 @@ def create_app(runtime: Runtime, *, telegram: object | None = None) -> Starlette
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if telegram is not None:
             await telegram.start()  # type: ignore[attr-defined]
+        stop = asyncio.Event()
+        sending = asyncio.create_task(dispatcher.run(stop))
+        scheduler.start()
         try:
             yield
         finally:
+            scheduler.shutdown()
+            stop.set()
+            await sending
             if telegram is not None:
                 await telegram.stop()  # type: ignore[attr-defined]
 

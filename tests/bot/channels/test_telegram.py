@@ -310,3 +310,47 @@ async def test_polling_mode_answers_a_queued_update(
     assert polls and sorted(polls[0]["allowed_updates"]) == ["callback_query", "message"]
     assert fake.sent("setWebhook") == []
     assert count_messages(runtime, external_id="5656:70") == 1
+
+
+# -- a PA's reply from the dashboard reaches the young person on Telegram ---------------------
+
+
+def test_pa_reply_is_delivered_to_the_young_person_on_telegram(webhook: Webhook) -> None:
+    from bot.advisers import escalations
+    from bot.dashboard.staff_cli import create_staff
+    from bot.models import Escalation, OutboxItem, PersonalAdviser
+
+    runtime = webhook.runtime
+    runtime.engine.identify("telegram", "556", young_person_ref="demo-19")
+    assert webhook.post(text_update(30, 556, "i want to talk to my pa")).status_code == 200
+    assert "Sam Ortiz" in to_chat(webhook.fake, 556)[-1]["text"]
+    now = runtime.engine.clock.now()
+    with runtime.sessions.begin() as session:
+        pa = session.execute(
+            select(PersonalAdviser).where(PersonalAdviser.name == "Sam Ortiz")
+        ).scalar_one()
+        sam = create_staff(
+            session,
+            email="sam.ortiz@example.org",
+            name="Sam Ortiz",
+            role="pa",
+            password="a-long-enough-password",
+            pa_id=pa.id,
+            now=now,
+        )
+        esc = session.execute(select(Escalation)).scalar_one()
+        escalations.reply(session, esc, sam, "Hi Jay, it's Sam <b>here</b>.", now)
+    runtime.engine.on_outbox()  # what the dashboard does after queueing
+
+    deadline = time.monotonic() + HTTP_TIMEOUT
+    while time.monotonic() < deadline and len(to_chat(webhook.fake, 556)) < 2:
+        time.sleep(0.05)
+    delivered = to_chat(webhook.fake, 556)[-1]
+    assert delivered["text"] == "Hi Jay, it's Sam <b>here</b>."
+    with runtime.sessions() as session:
+        item = session.execute(
+            select(OutboxItem).where(OutboxItem.purpose == "pa_reply")
+        ).scalar_one()
+        assert item.status == "sent" and item.external_id.startswith("556:")
+    # It is part of the conversation history, written by the PA.
+    assert count_messages(runtime, channel="telegram", direction="out", source="pa") == 1

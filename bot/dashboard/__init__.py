@@ -1,0 +1,1 @@
+"""The staff dashboard: PAs, team managers, content editors and admins (English only)."""

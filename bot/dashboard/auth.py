@@ -1,0 +1,210 @@
+"""Dashboard log-in: argon2id passwords, throttling, server-side sessions and CSRF tokens."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.models import AuditEvent, StaffAccount, StaffSession
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "carebot_staff"
+LOGIN_COOKIE = "carebot_login"
+MAX_FAILED_LOGINS = 5
+LOCK_FOR = timedelta(minutes=15)
+# Sliding: a session left alone for 12 hours ends; used or not, none outlives 7 days.
+IDLE_TIMEOUT = timedelta(hours=12)
+ABSOLUTE_TIMEOUT = timedelta(days=7)
+MIN_PASSWORD_LENGTH = 12
+
+# argon2-cffi's defaults are argon2id with RFC 9106's low-memory profile. A module global so
+# tests can swap in cheaper parameters; hashes made with other parameters are upgraded at
+# the next successful log-in.
+DEFAULT_HASHER = PasswordHasher()
+hasher = DEFAULT_HASHER
+_dummy_hash: tuple[PasswordHasher, str] | None = None
+
+
+def hash_password(password: str) -> str:
+    return hasher.hash(password)
+
+
+def _dummy() -> str:
+    """A hash to verify against when the email is unknown, so timing does not tell."""
+    global _dummy_hash
+    if _dummy_hash is None or _dummy_hash[0] is not hasher:
+        _dummy_hash = (hasher, hasher.hash(secrets.token_urlsafe(16)))
+    return _dummy_hash[1]
+
+
+def verify_password(staff: StaffAccount, password: str) -> bool:
+    """True when the password matches; re-hashes it in place when the parameters changed."""
+    try:
+        hasher.verify(staff.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    if hasher.check_needs_rehash(staff.password_hash):
+        staff.password_hash = hasher.hash(password)
+        log.info("password hash upgraded staff=%s", staff.id)
+    return True
+
+
+def _audit(
+    db: Session, now: datetime, actor: str, action: str, staff_id: int | None, **detail: object
+) -> None:
+    db.add(
+        AuditEvent(
+            at=now,
+            actor=actor,
+            action=action,
+            subject_type="staff" if staff_id is not None else None,
+            subject_id=str(staff_id) if staff_id is not None else None,
+            detail=dict(detail),
+        )
+    )
+
+
+def authenticate(db: Session, email: str, password: str, now: datetime) -> StaffAccount | None:
+    """The account, or None for a wrong email or password, an inactive or a locked account.
+
+    The caller shows the same message for every failure, so it does not reveal which emails
+    have accounts. Five failures in a row lock the account for 15 minutes."""
+    staff = db.execute(
+        select(StaffAccount).where(StaffAccount.email == email.strip().lower())
+    ).scalar_one_or_none()
+    if staff is None:
+        _verify_dummy(password)
+        _audit(db, now, "anonymous", "login_failed", None, reason="unknown_account")
+        log.info("login failed: unknown account")
+        return None
+    if staff.locked_until is not None and staff.locked_until > now:
+        # Not even checked: guessing must not go on while locked.
+        _verify_dummy(password)
+        _audit(db, now, f"staff:{staff.id}", "login_failed", staff.id, reason="locked")
+        log.info("login refused: locked staff=%s", staff.id)
+        return None
+    if not verify_password(staff, password) or not staff.active:
+        staff.failed_logins = (staff.failed_logins or 0) + 1
+        reason = "inactive" if staff.active is False else "bad_password"
+        if staff.failed_logins >= MAX_FAILED_LOGINS:
+            staff.locked_until = now + LOCK_FOR
+            staff.failed_logins = 0
+            _audit(db, now, f"staff:{staff.id}", "login_locked", staff.id)
+            log.warning("account locked after failed logins staff=%s", staff.id)
+        _audit(db, now, f"staff:{staff.id}", "login_failed", staff.id, reason=reason)
+        log.info("login failed staff=%s", staff.id)
+        return None
+    staff.failed_logins = 0
+    staff.locked_until = None
+    staff.last_login_at = now
+    _audit(db, now, f"staff:{staff.id}", "login", staff.id)
+    log.info("login staff=%s", staff.id)
+    return staff
+
+
+def _verify_dummy(password: str) -> None:
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        hasher.verify(_dummy(), password)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def _expiry(created_at: datetime, now: datetime) -> datetime:
+    return min(now + IDLE_TIMEOUT, created_at + ABSOLUTE_TIMEOUT)
+
+
+def start_session(db: Session, staff: StaffAccount, now: datetime) -> tuple[str, StaffSession]:
+    """A new session; returns the cookie's token (the table keeps only its SHA-256)."""
+    token = secrets.token_urlsafe(32)
+    row = StaffSession(
+        token_hash=token_hash(token),
+        staff_id=staff.id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=_expiry(now, now),
+    )
+    db.add(row)
+    db.flush()
+    return token, row
+
+
+def load_session(db: Session, token: str | None, now: datetime) -> StaffSession | None:
+    """The live session for a cookie (sliding its expiry forward), or None."""
+    if not token or len(token) > 128:
+        return None
+    row = db.execute(
+        select(StaffSession).where(StaffSession.token_hash == token_hash(token))
+    ).scalar_one_or_none()
+    if row is None or row.revoked_at is not None:
+        return None
+    if row.expires_at <= now or row.created_at + ABSOLUTE_TIMEOUT <= now:
+        return None
+    if not row.staff.active:
+        return None
+    row.last_seen_at = now
+    row.expires_at = _expiry(row.created_at, now)
+    return row
+
+
+def end_session(db: Session, row: StaffSession, now: datetime) -> None:
+    """Log out: the session row is revoked, so its cookie never works again."""
+    if row.revoked_at is None:
+        row.revoked_at = now
+        _audit(db, now, f"staff:{row.staff_id}", "logout", row.staff_id)
+        log.info("logout staff=%s", row.staff_id)
+
+
+def revoke_all(db: Session, staff: StaffAccount, now: datetime) -> int:
+    """End every session of this account (a lost laptop, a password change, a leaver)."""
+    result = db.execute(
+        update(StaffSession)
+        .where(StaffSession.staff_id == staff.id, StaffSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    count = int(result.rowcount or 0)
+    _audit(db, now, f"staff:{staff.id}", "sessions_revoked", staff.id, sessions=count)
+    log.info("sessions revoked staff=%s count=%s", staff.id, count)
+    return count
+
+
+def csrf_ok(expected: str, given: object) -> bool:
+    """A form's token against the session's, in constant time."""
+    if not isinstance(given, str) or not given or not expected:
+        return False
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace"))
+
+
+@dataclass(frozen=True)
+class LoginCsrf:
+    """The log-in form's CSRF protection, before there is a session: a signed double submit.
+
+    A short-lived random cookie (HttpOnly, SameSite=Strict) and, in the form, an HMAC of it
+    under a server key. A cross-site page can neither read the cookie nor forge the HMAC."""
+
+    key: bytes
+
+    def new_nonce(self) -> str:
+        return secrets.token_urlsafe(24)
+
+    def token_for(self, nonce: str) -> str:
+        return hmac.new(self.key, b"login:" + nonce.encode(), hashlib.sha256).hexdigest()
+
+    def check(self, nonce: str | None, token: object) -> bool:
+        if not nonce or len(nonce) > 64:
+            return False
+        return csrf_ok(self.token_for(nonce), token)

@@ -1,0 +1,73 @@
+"""Plain-English labels for codes staff see on the dashboard (staff text is English only)."""
+
+from __future__ import annotations
+
+REASONS = {
+    "asked_for_pa": "Asked for their PA",
+    "crisis": "Crisis (safety)",
+    "homeless_now": "Homeless tonight",
+    "not_understood": "The bot could not help",
+    "checkin_not_good": "Check-in: not doing well",
+    "lost_contact": "Lost contact",
+}
+
+ROUTINGS = {
+    "in_hours": "In the PA's working hours",
+    "out_of_hours": "Out of hours (duty contact told)",
+    "pa_away": "PA away (duty contact told)",
+    "no_pa": "No PA (duty contact told)",
+    "anonymous": "Anonymous visitor (team told)",
+}
+
+STATUSES = {"open": "Open", "acknowledged": "Acknowledged", "resolved": "Resolved"}
+
+SUPPORT = {
+    "active": "Active (under 21)",
+    "opted_in": "Opted in to support from 21",
+    "opted_out": "Opted out of support from 21",
+    "ended": "Support ended",
+}
+
+DELIVERY = {
+    "pending": "Queued",
+    "sending": "Sending",
+    "sent": "Sent",
+    "failed": "Not delivered",
+    "cancelled": "Cancelled",
+}
+
+# What a young person sent when it was not text: "sent a sticker".
+KINDS = {
+    "sticker": "sent a sticker",
+    "photo": "sent a photo",
+    "voice": "sent a voice message",
+    "video": "sent a video",
+    "file": "sent a file",
+    "location": "shared a location",
+    "other": "sent something the bot cannot show",
+}
+
+ROLES = {"pa": "PA", "manager": "Team manager", "editor": "Content editor", "admin": "Admin"}
+
+CHANNELS = {
+    "telegram": "Telegram",
+    "whatsapp": "WhatsApp",
+    "web": "Web chat",
+    "terminal": "Terminal",
+}
+
+
+def label(table: dict[str, str], code: str | None) -> str:
+    """The label for a code, or the code itself made readable when it is new."""
+    if code is None:
+        return ""
+    return table.get(code, code.replace("_", " ").capitalize())
+
+
+def kind_label(kind: str | None) -> str | None:
+    """None for text; otherwise what the person did, e.g. "sent a sticker"."""
+    if kind in (None, "text"):
+        return None
+    if kind == "button":
+        return "pressed a button"
+    return KINDS.get(kind, f"sent a {kind.replace('_', ' ')}")

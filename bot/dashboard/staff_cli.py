@@ -1,0 +1,207 @@
+"""`carebot staff add|list`: dashboard accounts, made from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.clock import SystemClock
+from bot.dashboard import auth
+from bot.dashboard.access import MANAGER, PA, ROLES
+from bot.models import AuditEvent, PersonalAdviser, StaffAccount, Team
+from bot.settings import Settings
+
+PASSWORD_ENV = "CAREBOT_STAFF_PASSWORD"
+
+
+class StaffError(ValueError):
+    """A staff account cannot be made as asked; the message says why."""
+
+
+def create_staff(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+    pa_id: int | None = None,
+    team_id: int | None = None,
+    now: datetime,
+    actor: str = "cli",
+) -> StaffAccount:
+    """A new account with an argon2id hash of the password (the password itself is not kept).
+
+    A PA account belongs to its PA record's team unless a team is given."""
+    email = email.strip().lower()
+    if role not in ROLES:
+        raise StaffError(f"role must be one of {', '.join(ROLES)}")
+    if "@" not in email or len(email) > 254:
+        raise StaffError("email must be an email address")
+    if not name.strip():
+        raise StaffError("name must not be empty")
+    if len(password) < auth.MIN_PASSWORD_LENGTH:
+        raise StaffError(f"the password must be at least {auth.MIN_PASSWORD_LENGTH} characters")
+    pa: PersonalAdviser | None = None
+    if pa_id is not None:
+        pa = session.get(PersonalAdviser, pa_id)
+        if pa is None:
+            raise StaffError(f"there is no PA record {pa_id}")
+        if session.execute(select(StaffAccount.id).where(StaffAccount.pa_id == pa_id)).first():
+            raise StaffError("that PA record already has a staff account")
+    if role == PA and pa is None:
+        raise StaffError("a PA account needs the PA record it belongs to (--pa-email)")
+    if team_id is None and pa is not None:
+        team_id = pa.team_id
+    if team_id is not None and session.get(Team, team_id) is None:
+        raise StaffError(f"there is no team {team_id}")
+    if role == MANAGER and team_id is None:
+        raise StaffError("a manager account needs a team (--team-id)")
+    if session.execute(select(StaffAccount.id).where(StaffAccount.email == email)).first():
+        raise StaffError("there is already an account with that email")
+    staff = StaffAccount(
+        email=email,
+        name=name.strip(),
+        role=role,
+        password_hash=auth.hash_password(password),
+        pa_id=pa_id,
+        team_id=team_id,
+        notify_email=True,
+        notify_telegram=True,
+        active=True,
+        failed_logins=0,
+        created_at=now,
+    )
+    session.add(staff)
+    session.flush()
+    session.add(
+        AuditEvent(
+            at=now,
+            actor=actor,
+            action="staff_created",
+            subject_type="staff",
+            subject_id=str(staff.id),
+            detail={"role": role, "team_id": team_id, "pa_id": pa_id},
+        )
+    )
+    return staff
+
+
+def add_staff(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+    pa_email: str | None = None,
+    team_id: int | None = None,
+    now: datetime,
+) -> StaffAccount:
+    """`carebot staff add`: like create_staff, naming the PA record by its email."""
+    pa_id = None
+    if pa_email:
+        pa = session.execute(
+            select(PersonalAdviser).where(PersonalAdviser.email == pa_email.strip().lower())
+        ).scalar_one_or_none()
+        if pa is None:
+            raise StaffError("there is no PA record with that email (see `carebot people`)")
+        pa_id = pa.id
+    return create_staff(
+        session,
+        email=email,
+        name=name,
+        role=role,
+        password=password,
+        pa_id=pa_id,
+        team_id=team_id,
+        now=now,
+    )
+
+
+def read_password(
+    env: Mapping[str, str] | None = None,
+    prompt: Callable[[str], str] | None = None,
+) -> str:
+    """From CAREBOT_STAFF_PASSWORD when set (scripts), else typed twice without echo."""
+    env = os.environ if env is None else env
+    prompt = prompt or getpass.getpass
+    from_env = env.get(PASSWORD_ENV)
+    if from_env:
+        password = from_env
+    else:
+        password = prompt("Password for the new account: ")
+        if prompt("The same password again: ") != password:
+            raise StaffError("the two passwords differ")
+    if len(password) < auth.MIN_PASSWORD_LENGTH:
+        raise StaffError(f"the password must be at least {auth.MIN_PASSWORD_LENGTH} characters")
+    return password
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    staff = subparsers.add_parser("staff", help="dashboard accounts for PAs, managers and editors")
+    actions = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add",
+        help="create an account (password from CAREBOT_STAFF_PASSWORD, or asked twice)",
+    )
+    add.add_argument("--email", required=True, help="the log-in email")
+    add.add_argument("--name", required=True, help="the name colleagues see")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument(
+        "--pa-email",
+        metavar="PA_RECORD_EMAIL",
+        help="for a PA: the email on their PA record (young people name their PA by it)",
+    )
+    add.add_argument("--team-id", type=int, metavar="ID", help="the team (needed for a manager)")
+    actions.add_parser("list", help="list accounts (no passwords, no hashes)")
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db import current_revision, head_revision, make_engine, session_factory
+
+    engine = make_engine(settings.database_url)
+    if current_revision(engine) != head_revision(engine):
+        print(
+            "carebot staff: the database is not up to date; run `carebot db upgrade`",
+            file=sys.stderr,
+        )
+        return 2
+    sessions = session_factory(engine)
+    if args.staff_command == "add":
+        try:
+            password = read_password()
+            with sessions.begin() as session:
+                staff = add_staff(
+                    session,
+                    email=args.email,
+                    name=args.name,
+                    role=args.role,
+                    password=password,
+                    pa_email=args.pa_email,
+                    team_id=args.team_id,
+                    now=SystemClock().now(),
+                )
+                staff_id = staff.id
+        except StaffError as exc:
+            print(f"carebot staff add: {exc}", file=sys.stderr)
+            return 2
+        print(f"staff account {staff_id} created ({args.role})")
+        return 0
+    with sessions() as session:
+        rows = session.execute(select(StaffAccount).order_by(StaffAccount.id)).scalars().all()
+        for s in rows:
+            state = "active" if s.active else "inactive"
+            team = str(s.team_id) if s.team_id is not None else "-"
+            print(
+                f"{s.id:<5} {s.role:<8} {s.email:<35} {s.name:<25} team {team:<4} "
+                f"{state}{' telegram' if s.telegram_chat_id else ''}"
+            )
+    return 0
