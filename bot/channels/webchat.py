@@ -62,7 +62,10 @@ class WebChat:
         )
         return JSONResponse(
             {
-                "messages": [{"id": i, "text": m.text, "buttons": []} for i, m in found],
+                "messages": [
+                    {"id": i, "text": m.text, "buttons": [], "from": author}
+                    for i, m, author in found
+                ],
                 "last": found[-1][0] if found else int(raw_after),
             },
             headers={"Cache-Control": "no-store"},

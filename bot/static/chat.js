@@ -14,11 +14,18 @@
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  function bubble(text, who) {
+  function bubble(text, who, from) {
     const el = document.createElement("div");
     el.className = "bubble " + who;
     el.dir = "auto";
-    el.textContent = text;
+    if (from) {
+      // A person wrote this, not the bot: say who, so the young person knows.
+      const label = document.createElement("span");
+      label.className = "from";
+      label.textContent = phone.dataset.paLabel.replace("{name}", from);
+      el.appendChild(label);
+    }
+    el.appendChild(document.createTextNode(text));
     log.appendChild(el);
     log.scrollTop = log.scrollHeight;
   }
@@ -77,7 +84,7 @@
       if (response.ok) {
         const data = await response.json();
         // On opening the page, earlier messages from the PA are shown once, then new ones.
-        for (const m of data.messages) bubble(m.text, "bot pushed");
+        for (const m of data.messages) bubble(m.text, "bot pushed", m.from);
         last = data.last;
       }
     } catch (err) { /* offline for a moment: try again at the next tick */ }
