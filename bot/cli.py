@@ -99,6 +99,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.dashboard import staff_cli
 
     staff_cli.register(sub)
+    from bot.keeping_in_touch import schedule_cli
+
+    schedule_cli.register(sub)
     return parser
 
 
@@ -266,8 +269,15 @@ def _cmd_staff(settings: Settings, args: argparse.Namespace) -> int:
     return staff_cli.run(settings, args)
 
 
+def _cmd_schedule(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.keeping_in_touch import schedule_cli
+
+    return schedule_cli.run(settings, args)
+
+
 COMMANDS = {
     "run": _cmd_run,
+    "schedule": _cmd_schedule,
     "staff": _cmd_staff,
     "chat": _cmd_chat,
     "train": _cmd_train,

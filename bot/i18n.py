@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gettext
-from datetime import datetime, time
+from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -91,6 +91,10 @@ class Translator:
 
     def time(self, value: time) -> str:
         return format_time(value, format="short", locale=self.locale)
+
+    def day(self, value: date) -> str:
+        """'Monday 3 March': the weekday and date, no year (how the bot writes dates)."""
+        return format_date(value, format="EEEE d MMMM", locale=self.locale)
 
     def when(self, at: datetime, now: datetime, tz_name: str) -> str:
         """'17:00 today', '17:00 tomorrow', '17:00 on Monday' or '17:00 on Monday 3 March',

@@ -56,6 +56,21 @@ class Council(Base):
     # Nth working day after the one it came in on (1 = end of the next working day).
     urgent_ack_minutes = Column(Integer, nullable=False, default=60)
     normal_ack_working_days = Column(Integer, nullable=False, default=1)
+    # Keeping in touch with 18-20s: a check-in every N weeks (a PA can change it for one
+    # young person), a reminder after some days without an answer, then "lost contact".
+    checkin_every_weeks = Column(Integer, nullable=False, default=4)
+    checkin_reminder_days = Column(Integer, nullable=False, default=3)
+    lost_contact_days = Column(Integer, nullable=False, default=7)
+    # The conversation about PA support to 25 starts this many days before the 21st
+    # birthday; "not sure" and silence get a reminder this many days before it.
+    optin_lead_days = Column(Integer, nullable=False, default=91)
+    optin_reminder_days_before = Column(Integer, nullable=False, default=14)
+    # No proactive message between these local times (safety replies ignore them).
+    quiet_start = Column(Time, nullable=False, default=time(21))
+    quiet_end = Column(Time, nullable=False, default=time(9))
+    # Approved WhatsApp template names by purpose (checkin, optin_prompt...), used outside
+    # WhatsApp's 24-hour window, where free text is not allowed.
+    whatsapp_templates = Column(JSON, nullable=False, default=dict)
 
     teams = relationship("Team", back_populates="council")
 
@@ -320,4 +335,34 @@ class OutboxItem(Base):
     external_id = Column(String(255))
     error = Column(String(200))
     dedupe_key = Column(String(255), unique=True)
+    # An approved WhatsApp template (outside the 24-hour window) and its parameters.
+    template = Column(String(100))
+    template_params = Column(JSON, nullable=False, default=list)
     created_at = Column(UTCDateTime, nullable=False)
+
+
+class ContactPlan(Base):
+    """Keeping in touch with one young person: settings a PA can change, what was sent and
+    answered. The planner derives every proactive message from this and the record."""
+
+    __tablename__ = "contact_plans"
+    young_person_id = Column(ForeignKey("young_people.id"), primary_key=True)
+    # None: the council's default cadence.
+    checkin_every_weeks = Column(Integer)
+    checkins_paused = Column(Boolean, nullable=False, default=False)
+    paused_by_id = Column(ForeignKey("staff_accounts.id", name="fk_plan_paused_by"))
+    # The young person said stop: nothing proactive until they start again.
+    stopped_at = Column(UTCDateTime)
+    checkin_sent_at = Column(UTCDateTime)
+    checkin_answer = Column(String(16))  # good, ok, not_good, talk
+    checkin_answered_at = Column(UTCDateTime)
+    checkin_reminded_at = Column(UTCDateTime)
+    lost_contact_at = Column(UTCDateTime)
+    optin_prompted_at = Column(UTCDateTime)
+    optin_answer = Column(String(16))  # yes, no, not_sure
+    optin_answered_at = Column(UTCDateTime)
+    optin_reminded_at = Column(UTCDateTime)
+    # The last birthday (year) a "you can still ask for support" reminder went out.
+    birthday_reminder_year = Column(Integer)
+    closed_at = Column(UTCDateTime)
+    updated_at = Column(UTCDateTime, nullable=False)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
-from aiolimiter import AsyncLimiter
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
@@ -70,6 +69,27 @@ class StoredSender:
         return None
 
 
+class Pacer:
+    """At most `rate` sends in any one-second window: sends are spaced 1/rate apart (a token
+    bucket would allow a burst at the start, which a channel's limit counts against us)."""
+
+    def __init__(self, rate: float) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.interval = 1.0 / rate
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            now = loop.time()
+            if now < self._next:
+                await asyncio.sleep(self._next - now)
+                now = loop.time()
+            self._next = now + self.interval
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -85,7 +105,7 @@ class Dispatcher:
         self._clock = clock
         self._senders = dict(senders)
         # Messages per second per channel (Telegram allows about 30 overall).
-        self._limiters = {ch: AsyncLimiter(rate, 1) for ch, rate in (rates or {}).items()}
+        self._pacers = {ch: Pacer(rate) for ch, rate in (rates or {}).items()}
         self._batch_size = batch_size
         self._max_attempts = max_attempts
         self._wake = asyncio.Event()
@@ -94,7 +114,7 @@ class Dispatcher:
     def add_sender(self, channel: str, sender: Sender, rate: float | None = None) -> None:
         self._senders[channel] = sender
         if rate is not None:
-            self._limiters[channel] = AsyncLimiter(rate, 1)
+            self._pacers[channel] = Pacer(rate)
 
     def wake(self) -> None:
         """Something was queued: look now rather than at the next tick. Safe from any thread
@@ -105,21 +125,20 @@ class Dispatcher:
         with contextlib.suppress(RuntimeError):  # the loop is shutting down
             loop.call_soon_threadsafe(self._wake.set)
 
-    def _due(self) -> list[int]:
+    def _due(self) -> list[tuple[int, str]]:
         now = self._clock.now()
         with self._sessions() as session:
-            return list(
-                session.execute(
-                    select(OutboxItem.id)
-                    .where(
-                        OutboxItem.status == PENDING,
-                        OutboxItem.not_before <= now,
-                        OutboxItem.channel.in_(list(self._senders)),
-                    )
-                    .order_by(OutboxItem.not_before, OutboxItem.id)
-                    .limit(self._batch_size)
-                ).scalars()
-            )
+            rows = session.execute(
+                select(OutboxItem.id, OutboxItem.channel)
+                .where(
+                    OutboxItem.status == PENDING,
+                    OutboxItem.not_before <= now,
+                    OutboxItem.channel.in_(list(self._senders)),
+                )
+                .order_by(OutboxItem.not_before, OutboxItem.id)
+                .limit(self._batch_size)
+            ).all()
+            return [(row.id, row.channel) for row in rows]
 
     def _claim(self, item_id: int) -> Delivery | None:
         """Take one item; another worker that took it first wins (the UPDATE is the lock)."""
@@ -199,13 +218,17 @@ class Dispatcher:
     async def run_once(self) -> int:
         """Send everything due now; returns how many were sent."""
         sent = 0
-        for item_id in await asyncio.to_thread(self._due):
+        due = await asyncio.to_thread(self._due)
+        channels = dict(due)
+        for item_id, _channel in due:
+            channel = channels[item_id]
+            pacer = self._pacers.get(channel)
+            if pacer is not None:
+                # Wait before claiming, so a claimed item is only ever in flight, not queued.
+                await pacer.wait()
             delivery = await asyncio.to_thread(self._claim, item_id)
             if delivery is None:
                 continue
-            limiter = self._limiters.get(delivery.channel)
-            if limiter is not None:
-                await limiter.acquire()
             try:
                 external_id = await self._senders[delivery.channel].send(delivery)
             except DeliveryError as exc:

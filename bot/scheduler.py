@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 JOBS_TABLE = "apscheduler_jobs"
 # How often deadlines are checked: an overdue escalation moves on within this.
 DEADLINE_CHECK_SECONDS = 60
+# How often due proactive messages are looked for (quiet hours are applied when planning).
+KEEP_IN_TOUCH_SECONDS = 60
 
 
 @dataclass
@@ -33,6 +35,7 @@ class JobContext:
     clock: Clock
     public_url: str
     wake_outbox: Callable[[], None]
+    default_language: str = "en"
 
 
 _context: JobContext | None = None
@@ -57,6 +60,22 @@ def check_deadlines() -> int:
     if moved:
         ctx.wake_outbox()
     return len(moved)
+
+
+def keep_in_touch() -> int:
+    """Queue the check-ins, opt-in prompts and birthday messages that are due."""
+    from bot.keeping_in_touch import jobs
+
+    ctx = _current()
+    counts = jobs.run(
+        ctx.sessions,
+        ctx.clock.now(),
+        public_url=ctx.public_url,
+        default_language=ctx.default_language,
+    )
+    if counts.queued or counts.escalated:
+        ctx.wake_outbox()
+    return counts.queued
 
 
 class Scheduler:
@@ -87,6 +106,13 @@ class Scheduler:
             "interval",
             seconds=DEADLINE_CHECK_SECONDS,
             id="escalation-deadlines",
+            replace_existing=True,
+        )
+        scheduler.add_job(
+            "bot.scheduler:keep_in_touch",
+            "interval",
+            seconds=KEEP_IN_TOUCH_SECONDS,
+            id="keep-in-touch",
             replace_existing=True,
         )
         scheduler.start()

@@ -60,6 +60,7 @@ def create_app(
             clock=runtime.engine.clock,
             public_url=settings.public_url,
             wake_outbox=dispatcher.wake,
+            default_language=settings.default_language,
         ),
     )
     web = WebChat(

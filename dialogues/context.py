@@ -67,3 +67,5 @@ class Reply:
     escalation: Escalation | None = None
     # The bot could not answer this one (counts towards asking the PA to step in).
     missed: bool = False
+    # This turn deleted the conversation: the engine must not keep the message it answers.
+    erased: bool = False

@@ -19,10 +19,27 @@ from bot.advisers import escalations, linking
 from bot.clock import Clock, SystemClock, age_band, age_on
 from bot.content import Offer
 from bot.i18n import Translator, normalise_language
-from bot.models import ChannelIdentity, ConversationState, Council, Message, YoungPerson
+from bot.models import (
+    ChannelIdentity,
+    ConversationState,
+    Council,
+    Message,
+    StaffAccount,
+    YoungPerson,
+)
 from dialogues import payloads
 from dialogues.context import Reply, TurnContext
-from dialogues.handlers import fallback, language, offer, pa, privacy, safety, small_talk, staff
+from dialogues.handlers import (
+    fallback,
+    keeping_in_touch,
+    language,
+    offer,
+    pa,
+    privacy,
+    safety,
+    small_talk,
+    staff,
+)
 from dialogues.handlers import linking as linking_handler
 from dialogues.safety import Lexicon, default_lexicon
 from dialogues.types import InboundMessage, OutgoingMessage, Turn
@@ -126,9 +143,10 @@ class DialogueEngine:
 
     def pushed_since(
         self, channel: str, sender_id: str, after_id: int, limit: int = 50
-    ) -> list[tuple[int, OutgoingMessage]]:
+    ) -> list[tuple[int, OutgoingMessage, str | None]]:
         """Messages sent to this chat without being asked (a PA's reply, a check-in), newest
-        last, for channels with no push of their own (the web chat polls this)."""
+        last, with the PA's name when a PA wrote it, for channels with no push of their own
+        (the web chat polls this)."""
         with self._sessions() as session:
             identity = session.execute(
                 select(ChannelIdentity).where(
@@ -138,7 +156,8 @@ class DialogueEngine:
             if identity is None:
                 return []
             rows = session.execute(
-                select(Message.id, Message.text)
+                select(Message.id, Message.text, StaffAccount.name)
+                .outerjoin(StaffAccount, StaffAccount.id == Message.author_staff_id)
                 .where(
                     Message.identity_id == identity.id,
                     Message.direction == "out",
@@ -148,7 +167,7 @@ class DialogueEngine:
                 .order_by(Message.id)
                 .limit(limit)
             ).all()
-            return [(row.id, OutgoingMessage(row.text or "")) for row in rows]
+            return [(row.id, OutgoingMessage(row.text or ""), row.name) for row in rows]
 
     def reset(self, channel: str, sender_id: str) -> None:
         """Forget the conversation's state (not its history)."""
@@ -219,11 +238,12 @@ class DialogueEngine:
                 log.exception("handler failed channel=%s identity=%s", inbound.channel, identity.id)
                 session.rollback()
                 return self._apologise(inbound, text, shown_input, now)
-            stored.intent = understanding.intent
-            stored.confidence = understanding.confidence
-            stored.topic = reply.topic
-            stored.safety = understanding.safety
-            self._save_state(session, identity, reply, now)
+            if not reply.erased:
+                stored.intent = understanding.intent
+                stored.confidence = understanding.confidence
+                stored.topic = reply.topic
+                stored.safety = understanding.safety
+                self._save_state(session, identity, reply, now)
             self._store_replies(session, identity, inbound.channel, reply, now)
             session.flush()
             escalation = None
@@ -354,8 +374,16 @@ class DialogueEngine:
                 return small_talk.menu(ctx)
             if p.kind == payloads.LANG:
                 return language.choose(ctx, p.value)
+            if p.kind == payloads.KIT:
+                return keeping_in_touch.answer_checkin(ctx, p.value)
+            if p.kind == payloads.OPTIN:
+                return keeping_in_touch.answer_optin(ctx, p.value)
+            if p.kind == payloads.PRIVACY:
+                return privacy.privacy_button(ctx, p.value)
         elif inbound.kind == "button":
             return small_talk.menu(ctx)
+        if ctx.state == keeping_in_touch.AWAITING_CHECKIN_NOTE and u.payload is None:
+            return keeping_in_touch.checkin_note(ctx)
         if ctx.state == offer.AWAITING_COUNCIL and u.payload is None:
             typed = self._council_named(ctx, text)
             if typed is not None:
@@ -377,6 +405,8 @@ class DialogueEngine:
             return language.menu(ctx)
         if intent == "data_delete":
             return privacy.stop_or_delete(ctx)
+        if intent == "restart":
+            return keeping_in_touch.restart(ctx)
         if intent is not None and intent in ctx.offer.topic_ids():
             return offer.answer(ctx, intent)
         return fallback.fallback(ctx)

@@ -10,7 +10,16 @@ INTENT = "intent"  # intent:pa_contact -> act as if the intent was recognised
 COUNCIL = "council"  # council:plymouth -> an anonymous visitor picks their council
 MENU = "menu"  # menu: -> the topic menu
 LANG = "lang"  # lang:ar -> speak this language from now on
-_KINDS = (TOPIC, MORE, INTENT, COUNCIL, MENU, LANG)
+KIT = "kit"  # kit:good -> an answer to a check-in; kit:restart -> messages again after stop
+OPTIN = "optin"  # optin:yes -> keep PA support after 21
+PRIVACY = "privacy"  # privacy:delete_yes -> delete my messages with the bot
+_KINDS = (TOPIC, MORE, INTENT, COUNCIL, MENU, LANG, KIT, OPTIN, PRIVACY)
+# The values those three may carry; anything else is forged or stale.
+VALUES = {
+    KIT: frozenset({"good", "ok", "not_good", "restart"}),
+    OPTIN: frozenset({"yes", "no", "not_sure"}),
+    PRIVACY: frozenset({"delete", "delete_yes", "delete_no"}),
+}
 
 
 @dataclass(frozen=True)
@@ -37,5 +46,7 @@ def parse(raw: str | None) -> Payload | None:
     if kind not in _KINDS or (kind != MENU and not value):
         return None
     if not all(c.isalnum() or c in "_-" for c in value):
+        return None
+    if kind in VALUES and value not in VALUES[kind]:
         return None
     return Payload(kind, value)

@@ -32,6 +32,39 @@ COMMANDS = {
 }
 
 
+# "Stop" in every language the bot ships (drafts awaiting native speakers, like the safety
+# lexicon): the whole message, so "stop" always works, whatever the classifier thinks.
+STOP_WORDS = frozenset(
+    {
+        "stop",
+        "stop please",
+        "please stop",
+        "unsubscribe",
+        "stop messages",
+        "stopp",
+        "توقف",
+        "قف",
+        "ايقاف",
+        "إيقاف",  # Arabic
+        "بس",
+        "بس کن",
+        "متوقف شو",  # Dari / Farsi
+        "ودرېږه",
+        "بس کړه",  # Pashto
+        "ኣቋርጽ",
+        "ደው በል",  # Tigrinya
+        "بوەستە",
+        "ڕاوەستە",  # Kurdish Sorani
+        "ndalo",
+        "mjaft",  # Albanian
+        "dừng",
+        "dừng lại",
+        "ngừng",  # Vietnamese
+    }
+)
+RESTART_WORDS = frozenset({"start again", "restart", "start messages", "resume"})
+
+
 @dataclass(frozen=True)
 class Understanding:
     intent: str | None
@@ -74,6 +107,9 @@ class Understander:
             payloads.COUNCIL: "choose_council",
             payloads.MENU: "menu",
             payloads.LANG: "choose_language",
+            payloads.KIT: "checkin_answer",
+            payloads.OPTIN: "optin_answer",
+            payloads.PRIVACY: "data_delete",
         }[payload.kind]
         hit = intent if intent in SAFETY_INTENTS else None
         return Understanding(intent=intent, confidence=1.0, payload=payload, safety=hit)
@@ -89,6 +125,11 @@ class Understander:
         command = text.split()[0].lower() if text.startswith("/") else None
         if command in COMMANDS:
             return Understanding(intent=COMMANDS[command], confidence=1.0, command=command)
+        bare = " ".join(text.casefold().strip(" .!").split())
+        if bare in STOP_WORDS:
+            return Understanding(intent="data_delete", confidence=1.0, command="stop")
+        if bare in RESTART_WORDS:
+            return Understanding(intent="restart", confidence=1.0, command="restart")
         lexicon_hit = self._lexicon.match(text)
         result = self._interpreter.parse(text)
         # Either the lexicon or the classifier can open the safety path; neither can close it.

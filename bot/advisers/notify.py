@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.models import Escalation, OutboxItem, StaffAccount, Team
+from bot.models import Escalation, OutboxItem, PersonalAdviser, StaffAccount, Team
 
 EMAIL = "email"
 TELEGRAM = "telegram"
@@ -25,20 +25,21 @@ def _queue(
     channel: str,
     address: str,
     purpose: str,
-    esc: Escalation,
+    esc: Escalation | None,
     staff: StaffAccount | None,
     subject: str,
     body: str,
     now: datetime,
     dedupe: str,
+    young_person_id: int | None = None,
 ) -> None:
     item = OutboxItem(
         channel=channel,
         address=address,
         purpose=purpose,
         staff_id=staff.id if staff else None,
-        escalation_id=esc.id,
-        young_person_id=esc.young_person_id,
+        escalation_id=esc.id if esc is not None else None,
+        young_person_id=esc.young_person_id if esc is not None else young_person_id,
         subject=subject,
         body=body,
         buttons=[],
@@ -58,16 +59,18 @@ def _queue(
 def _to_staff(
     session: Session,
     staff: StaffAccount,
-    esc: Escalation,
+    esc: Escalation | None,
     *,
     purpose: str,
     subject: str,
     body: str,
     now: datetime,
     can_reply: bool,
+    young_person_id: int | None = None,
 ) -> None:
     if not staff.active:
         return
+    about = f"esc{esc.id}" if esc is not None else f"yp{young_person_id}"
     if staff.notify_email:
         _queue(
             session,
@@ -79,7 +82,8 @@ def _to_staff(
             subject=subject,
             body=body,
             now=now,
-            dedupe=f"{purpose}:{esc.id}:{now.isoformat()}:email:{staff.id}",
+            dedupe=f"{purpose}:{about}:{now.isoformat()}:email:{staff.id}",
+            young_person_id=young_person_id,
         )
     if staff.notify_telegram and staff.telegram_chat_id:
         text = body
@@ -95,7 +99,8 @@ def _to_staff(
             subject=subject,
             body=text,
             now=now,
-            dedupe=f"{purpose}:{esc.id}:{now.isoformat()}:telegram:{staff.id}",
+            dedupe=f"{purpose}:{about}:{now.isoformat()}:telegram:{staff.id}",
+            young_person_id=young_person_id,
         )
 
 
@@ -234,3 +239,41 @@ def new_message(session: Session, esc: Escalation, *, now: datetime, public_url:
         now=now,
         can_reply=True,
     )
+
+
+def about_young_person(
+    session: Session,
+    young_person_id: int,
+    pa_id: int | None,
+    *,
+    purpose: str,
+    subject: str,
+    now: datetime,
+    public_url: str,
+) -> bool:
+    """Tell a young person's PA (or, with no PA account, their team's managers) that there
+    is news about them on the dashboard; the news itself stays on the dashboard."""
+    link = f"{public_url.rstrip('/')}/staff/young-people/{young_person_id}"
+    body = f"{subject} (young person #{young_person_id}).\nOpen their record: {link}"
+    account = None
+    if pa_id is not None:
+        account = session.execute(
+            select(StaffAccount).where(StaffAccount.pa_id == pa_id)
+        ).scalar_one_or_none()
+    recipients = [account] if account is not None and account.active else []
+    if not recipients and pa_id is not None:
+        pa = session.get(PersonalAdviser, pa_id)
+        recipients = _managers(session, pa.team_id if pa else None)
+    for staff in recipients:
+        _to_staff(
+            session,
+            staff,
+            None,
+            purpose=purpose,
+            subject=subject,
+            body=body,
+            now=now,
+            can_reply=False,
+            young_person_id=young_person_id,
+        )
+    return bool(recipients)

@@ -28,7 +28,7 @@ from starlette.types import Message as AsgiMessage
 
 from bot.clock import Clock, age_band, age_on
 from bot.dashboard import access, auth, labels
-from bot.dashboard.checkins import next_check_in
+from bot.dashboard.checkins import keep_in_touch
 from bot.models import (
     AuditEvent,
     ChannelIdentity,
@@ -41,6 +41,19 @@ from bot.models import (
 )
 
 log = logging.getLogger(__name__)
+
+# What the bot sends, in the words staff use.
+KIT_LABELS = {
+    "checkin": "Check-in",
+    "checkin_reminder": "Check-in reminder",
+    "optin_prompt": "Question about PA support after 21",
+    "optin_reminder": "Reminder about PA support after 21",
+    "birthday_reminder": "Birthday reminder: they can still ask for a PA",
+    "closing": "Closing message at 25",
+    "yes": "Yes, keep my PA",
+    "no": "No thanks",
+    "not_sure": "Not sure yet",
+}
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -268,6 +281,11 @@ class Dashboard:
             Route("/staff/young-people/{id:int}", page(self._young_person), methods=["GET"]),
             Route(
                 "/staff/young-people/{id:int}/link-code", page(self._link_code), methods=["POST"]
+            ),
+            Route(
+                "/staff/young-people/{id:int}/keep-in-touch",
+                page(self._keep_in_touch),
+                methods=["POST"],
             ),
             Route("/staff/me", page(self._me), methods=["GET"]),
             Route("/staff/me/notifications", page(self._notifications), methods=["POST"]),
@@ -806,7 +824,8 @@ class Dashboard:
             band=age_band(age),
             support=labels.label(labels.SUPPORT, yp.support_status),
             circumstances=[labels.label({}, c) for c in (yp.circumstances or [])],
-            check_in=next_check_in(db, yp, ctx.now),
+            kit=keep_in_touch(db, yp, ctx.now),
+            kit_labels=KIT_LABELS,
             channels=[
                 {"channel": labels.label(labels.CHANNELS, c.channel), "last_seen": c.last_seen_at}
                 for c in channels
@@ -815,6 +834,33 @@ class Dashboard:
             messages=messages,
             history_limit=HISTORY_LIMIT,
         )
+
+    def _keep_in_touch(self, ctx: Ctx) -> Response:
+        """A PA changes how often the bot checks in with one young person, or pauses it."""
+        from bot.keeping_in_touch.plans import plan_for
+
+        yp = self._get_young_person(ctx)
+        raw = ctx.form.get("every_weeks", "").strip()
+        if raw and (not raw.isdigit() or not 1 <= int(raw) <= 26):
+            return self._error(
+                ctx, 400, "Not saved", "Check in every 1 to 26 weeks, or leave it empty."
+            )
+        plan = plan_for(ctx.db, yp.id, ctx.now)
+        plan.checkin_every_weeks = int(raw) if raw else None
+        paused = ctx.form.get("paused") == "on"
+        if paused != plan.checkins_paused:
+            plan.checkins_paused = paused
+            plan.paused_by_id = ctx.staff.id if paused else None
+        plan.updated_at = ctx.now
+        ctx.audit(
+            "keep_in_touch_changed",
+            "young_person",
+            yp.id,
+            every_weeks=plan.checkin_every_weeks,
+            paused=paused,
+        )
+        log.info("keep-in-touch changed young_person=%s staff=%s", yp.id, ctx.staff.id)
+        return _redirect(f"/staff/young-people/{yp.id}")
 
     def _link_code(self, ctx: Ctx) -> Response:
         from bot.advisers import linking

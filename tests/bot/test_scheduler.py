@@ -174,8 +174,10 @@ async def test_scheduler_keeps_its_job_in_the_bots_database(
     try:
         assert scheduler_module._context is ctx
         assert inspect(db_engine).has_table(JOBS_TABLE)
-        [(job_id, next_run, state)] = _job_rows(db_engine)
-        assert job_id == "escalation-deadlines"
+        rows = {row[0]: row for row in _job_rows(db_engine)}
+        assert sorted(rows) == ["escalation-deadlines", "keep-in-touch"]
+        job_id, next_run, state = rows["escalation-deadlines"]
+        assert rows["keep-in-touch"][2]["func"] == "bot.scheduler:keep_in_touch"
         assert state["func"] == "bot.scheduler:check_deadlines"
         assert state["trigger"].interval == timedelta(seconds=DEADLINE_CHECK_SECONDS)
         assert state["coalesce"] is True
@@ -190,7 +192,10 @@ async def test_scheduler_keeps_its_job_in_the_bots_database(
         scheduler.shutdown()
     assert scheduler_module._context is None
     # The job stays in the database for the next start.
-    assert [row[0] for row in _job_rows(db_engine)] == ["escalation-deadlines"]
+    assert sorted(row[0] for row in _job_rows(db_engine)) == [
+        "escalation-deadlines",
+        "keep-in-touch",
+    ]
 
 
 async def test_restarting_replaces_the_job(
@@ -201,7 +206,10 @@ async def test_restarting_replaces_the_job(
         scheduler = Scheduler(db_engine, ctx)
         scheduler.start()
         scheduler.shutdown()
-    assert [row[0] for row in _job_rows(db_engine)] == ["escalation-deadlines"]
+    assert sorted(row[0] for row in _job_rows(db_engine)) == [
+        "escalation-deadlines",
+        "keep-in-touch",
+    ]
 
 
 def test_shutdown_without_start_is_harmless(db_engine: Engine, clock: FixedClock) -> None:

@@ -294,7 +294,9 @@ def test_the_young_person_record(
     assert "Jay" in html and "demo-19" in html
     assert "19 (age band 18-20)" in html
     assert "Active (under 21)" in html and "Sam Ortiz" in html
-    assert "Not scheduled yet" in html
+    # Created this morning at 10:00: the first check-in is due now; the last message is contact.
+    assert "Next keep-in-touch check-in</dt><dd>Mon 23 Nov 2026, 10:00</dd>" in html
+    assert "Check in every (weeks)" in html
     assert "Telegram, last seen" in html and "WhatsApp, last seen" in html
     assert "secret-external-id" not in html
     assert html.index("hello, first message") < html.index("sent a sticker") < html.index(ARABIC)
