@@ -170,9 +170,7 @@ def test_young_person_reaches_their_named_pa_and_gets_the_reply(
     deadline = time.monotonic() + TIMEOUT
     got: list[str] = []
     while time.monotonic() < deadline and not got:
-        got = [
-            (m["text"], m["from"]) for m in young.get("/api/updates?after=0").json()["messages"]
-        ]
+        got = [(m["text"], m["from"]) for m in young.get("/api/updates?after=0").json()["messages"]]
         time.sleep(0.1)
     assert got == [("Hi Jay, it's Sam. I'll call you at 2pm.", "Sam Ortiz")]
     with session_factory(db_engine)() as session:

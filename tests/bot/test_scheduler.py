@@ -176,7 +176,7 @@ async def test_scheduler_keeps_its_job_in_the_bots_database(
         assert inspect(db_engine).has_table(JOBS_TABLE)
         rows = {row[0]: row for row in _job_rows(db_engine)}
         assert sorted(rows) == ["escalation-deadlines", "keep-in-touch"]
-        job_id, next_run, state = rows["escalation-deadlines"]
+        _job_id, next_run, state = rows["escalation-deadlines"]
         assert rows["keep-in-touch"][2]["func"] == "bot.scheduler:keep_in_touch"
         assert state["func"] == "bot.scheduler:check_deadlines"
         assert state["trigger"].interval == timedelta(seconds=DEADLINE_CHECK_SECONDS)
