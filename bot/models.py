@@ -148,6 +148,9 @@ class ChannelIdentity(Base):
     created_at = Column(UTCDateTime, nullable=False)
     last_seen_at = Column(UTCDateTime, nullable=False)
 
+    # The channel said this person cannot be reached (blocked the bot, number gone): no
+    # message is sent here until they write again.
+    unreachable_at = Column(UTCDateTime)
     # Set when this chat belongs to a member of staff (a PA's own Telegram, linked with a
     # staff link code): their messages are replies to notifications, not questions.
     staff_id = Column(ForeignKey("staff_accounts.id", name="fk_identity_staff"), index=True)
@@ -325,7 +328,8 @@ class OutboxItem(Base):
     subject = Column(String(200))
     body = Column(Text, nullable=False)
     buttons = Column(JSON, nullable=False, default=list)
-    # pending -> sending -> sent, or failed (gave up) or cancelled.
+    # pending -> sending -> sent, or failed (gave up), cancelled, or unconfirmed (a crash
+    # while sending: it may have arrived, so it is not sent again).
     status = Column(String(12), nullable=False, default="pending", index=True)
     not_before = Column(UTCDateTime, nullable=False, index=True)
     attempts = Column(Integer, nullable=False, default=0)

@@ -21,6 +21,10 @@ from dialogues.types import Button
 log = logging.getLogger(__name__)
 
 PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
+# Was being sent when the process died: it may or may not have arrived. It is never sent
+# again (a repeated message is worse than a missing one the next check-in makes up for),
+# and staff see it as "not confirmed".
+UNCONFIRMED = "unconfirmed"
 # Backoff after a failure that may pass (network, throttling): 30 s, 1, 2, 4... minutes.
 _BACKOFF = (30, 60, 120, 240, 480, 960)
 
@@ -36,11 +40,16 @@ class Delivery:
     body: str
     subject: str | None = None
     buttons: tuple[Button, ...] = ()
+    # An approved WhatsApp template to send instead of free text (outside the 24-hour
+    # window), and its body parameters.
+    template: str | None = None
+    template_params: tuple[str, ...] = ()
 
 
 class DeliveryError(Exception):
     """A send that did not work. `permanent`: never retry; `retry_after`: seconds the channel
-    asked us to wait; `unreachable`: the person blocked us or no longer exists there."""
+    asked us to wait; `unreachable`: the person blocked us or no longer exists there;
+    `in_doubt`: no answer came (a time-out), so it may have arrived and is not sent again."""
 
     def __init__(
         self,
@@ -49,10 +58,12 @@ class DeliveryError(Exception):
         permanent: bool = False,
         retry_after: float | None = None,
         unreachable: bool = False,
+        in_doubt: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.permanent = permanent or unreachable
+        self.in_doubt = in_doubt
+        self.permanent = permanent or unreachable or in_doubt
         self.retry_after = retry_after
         self.unreachable = unreachable
 
@@ -110,6 +121,8 @@ class Dispatcher:
         self._max_attempts = max_attempts
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Where staff notifications (a young person who cannot be reached) link to.
+        self.public_url = "http://127.0.0.1:8080"
 
     def add_sender(self, channel: str, sender: Sender, rate: float | None = None) -> None:
         self._senders[channel] = sender
@@ -162,6 +175,8 @@ class Dispatcher:
                 body=item.body,
                 subject=item.subject,
                 buttons=tuple(Button(b["title"], b["payload"]) for b in item.buttons or ()),
+                template=item.template,
+                template_params=tuple(str(p) for p in item.template_params or ()),
             )
 
     def _sent(self, delivery: Delivery, external_id: str | None) -> None:
@@ -196,7 +211,17 @@ class Dispatcher:
             if error.retry_after is not None and not error.permanent:
                 # Throttling is the channel pacing us, not a failure: it does not use up tries.
                 item.attempts -= 1
-            if error.permanent or item.attempts >= self._max_attempts:
+            if error.unreachable and item.identity_id is not None:
+                from bot.advisers import reach
+
+                identity = session.get(ChannelIdentity, item.identity_id)
+                if identity is not None:
+                    reach.mark_unreachable(
+                        session, identity, now, reason=error.reason, public_url=self.public_url
+                    )
+            if error.in_doubt:
+                item.status = UNCONFIRMED
+            elif error.permanent or item.attempts >= self._max_attempts:
                 item.status = FAILED
             else:
                 wait = (
@@ -244,13 +269,14 @@ class Dispatcher:
 
     def recover(self, older_than: timedelta = timedelta(minutes=5)) -> int:
         """Items left 'sending' by a crash: we cannot know whether they arrived, so they are
-        marked failed (shown to staff) rather than sent again."""
+        marked unconfirmed (shown to staff) rather than sent again. Only the one message in
+        flight per channel can be in doubt: pacing waits before an item is claimed."""
         cutoff = self._clock.now() - older_than
         with self._sessions.begin() as session:
             return session.execute(
                 update(OutboxItem)
                 .where(OutboxItem.status == SENDING, OutboxItem.claimed_at <= cutoff)
-                .values(status=FAILED, error="interrupted while sending; may not have arrived")
+                .values(status=UNCONFIRMED, error="interrupted while sending; may not have arrived")
                 .execution_options(synchronize_session=False)
             ).rowcount
 

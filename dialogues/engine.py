@@ -169,6 +169,17 @@ class DialogueEngine:
             ).all()
             return [(row.id, OutgoingMessage(row.text or ""), row.name) for row in rows]
 
+    def mark_unreachable(self, channel: str, sender_id: str, reason: str = "blocked") -> None:
+        """The channel says this chat cannot be reached (a blocked bot): record it once and
+        tell the young person's PA."""
+        from bot.advisers import reach
+
+        with self._sessions.begin() as session:
+            identity = self._identity(session, channel, sender_id)
+            reach.mark_unreachable(
+                session, identity, self.clock.now(), reason=reason, public_url=self._public_url
+            )
+
     def reset(self, channel: str, sender_id: str) -> None:
         """Forget the conversation's state (not its history)."""
         with self._sessions.begin() as session:
@@ -196,6 +207,8 @@ class DialogueEngine:
         try:
             identity = self._identity(session, inbound.channel, inbound.sender_id)
             identity.last_seen_at = now
+            # Writing to us proves the chat works again.
+            identity.unreachable_at = None
             stored = Message(
                 identity_id=identity.id,
                 young_person_id=identity.young_person_id,

@@ -218,6 +218,11 @@ def reply(
     acknowledge(session, escalation, staff, now)
     identity = session.get(ChannelIdentity, escalation.identity_id)
     assert identity is not None
+    if escalation.young_person_id is not None:
+        # One person, several chats: the reply goes to the one they used last.
+        from bot.advisers import reach
+
+        identity = reach.last_used(reach.chats_of(session, escalation.young_person_id)) or identity
     item = OutboxItem(
         channel=identity.channel,
         address=identity.external_id,

@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import hmac
+import html
 import json
 import logging
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
+from bot.channels.text import split_text
 from bot.logsafe import pseudonym
 from bot.outbox import Delivery, DeliveryError
 from bot.settings import Settings
@@ -26,6 +44,10 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram refuses longer webhook bodies long before this; anything bigger is not an update.
 MAX_UPDATE_BYTES = 1_000_000
 ALLOWED_UPDATES = ["message", "callback_query"]
+MAX_MESSAGE_CHARS = 4096
+# Telegram re-sends an update it got no 2xx for; recent update ids are answered once here
+# (the engine also dedupes on message ids, which survives restarts).
+RECENT_UPDATES = 10_000
 
 
 def _kind(message: Message) -> str:
@@ -47,12 +69,74 @@ def _kind(message: Message) -> str:
     return "other"
 
 
-def keyboard(turn_message: Any) -> InlineKeyboardMarkup | None:
-    if not turn_message.buttons:
+def keyboard(buttons: Any) -> InlineKeyboardMarkup | None:
+    if not buttons:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.title, callback_data=b.payload)] for b in turn_message.buttons]
+        [[InlineKeyboardButton(b.title, callback_data=b.payload)] for b in buttons]
     )
+
+
+def html_pieces(text: str) -> list[str]:
+    """The text as HTML-escaped pieces under Telegram's 4,096-character limit."""
+    pieces: list[str] = []
+    for raw in split_text(text, MAX_MESSAGE_CHARS):
+        escaped = html.escape(raw, quote=False)
+        if len(escaped) <= MAX_MESSAGE_CHARS:
+            pieces.append(escaped)
+        else:  # many & < > in one piece: escaping made it too long, so cut it finer
+            pieces += [html.escape(p, quote=False) for p in split_text(raw, MAX_MESSAGE_CHARS // 5)]
+    return pieces
+
+
+async def send_pieces(bot: Bot, chat_id: int, text: str, buttons: Any) -> Message:
+    """Send one message (split if long; the buttons go with the last piece) as HTML, so
+    nothing anyone typed can be taken for formatting."""
+    pieces = html_pieces(text or " ")
+    markup = keyboard(buttons)
+    sent: Message | None = None
+    for n, piece in enumerate(pieces):
+        last = n == len(pieces) - 1
+        sent = await bot.send_message(
+            chat_id,
+            piece,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup if last else None,
+        )
+    assert sent is not None
+    return sent
+
+
+class TelegramSender:
+    """Sends queued outbox messages with python-telegram-bot's Bot (no Application needed,
+    so a worker or a benchmark can use it on its own)."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def send(self, delivery: Delivery) -> str | None:
+        """Send one queued message; the returned id ("chat:message") threads replies back."""
+        try:
+            chat_id = int(delivery.address)
+        except ValueError as exc:
+            raise DeliveryError("not a Telegram chat id", permanent=True) from exc
+        try:
+            sent = await send_pieces(self._bot, chat_id, delivery.body, delivery.buttons)
+        except Forbidden as exc:
+            # They blocked the bot (or deleted their account): sending again will not help.
+            raise DeliveryError("blocked by the user", unreachable=True) from exc
+        except RetryAfter as exc:
+            retry = exc.retry_after
+            seconds = retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
+            raise DeliveryError("throttled by Telegram", retry_after=seconds) from exc
+        except BadRequest as exc:
+            raise DeliveryError("refused by Telegram", permanent=True) from exc
+        except TimedOut as exc:
+            # Sent, perhaps, but no answer came: sending again could say it twice.
+            raise DeliveryError("no answer from Telegram", in_doubt=True) from exc
+        except NetworkError as exc:
+            raise DeliveryError(f"telegram {type(exc).__name__}") from exc
+        return f"{sent.chat.id}:{sent.message_id}"
 
 
 class TelegramChannel:
@@ -67,10 +151,15 @@ class TelegramChannel:
             .base_url(settings.telegram_api_base_url)
             # Our own scheduler (APScheduler 3.9) does timed work; PTB's would need 3.10.
             .job_queue(None)
+            # Keeps replies under Telegram's flood limits (and retries a RetryAfter once).
+            .rate_limiter(AIORateLimiter(max_retries=1))
         )
         if self.webhook_mode:
             builder = builder.updater(None)
         self.application = builder.build()
+        self.sender = TelegramSender(self.application.bot)
+        self._recent: collections.deque[int] = collections.deque()
+        self._recent_set: set[int] = set()
         # Private chats only: in a group, answers about someone's PA would be read by others.
         private = filters.ChatType.PRIVATE
         self.application.add_handler(
@@ -127,8 +216,19 @@ class TelegramChannel:
         except (ValueError, TypeError, KeyError, AttributeError, TelegramError):
             log.warning("telegram webhook body rejected")
             return JSONResponse({"error": "not an update"}, status_code=400)
+        if self._seen_update(update.update_id):
+            return JSONResponse({"ok": True, "duplicate": True})
         await self.application.process_update(update)
         return JSONResponse({"ok": True})
+
+    def _seen_update(self, update_id: int) -> bool:
+        if update_id in self._recent_set:
+            return True
+        self._recent.append(update_id)
+        self._recent_set.add(update_id)
+        if len(self._recent) > RECENT_UPDATES:
+            self._recent_set.discard(self._recent.popleft())
+        return False
 
     # -- handlers ----------------------------------------------------------------------------
 
@@ -171,31 +271,17 @@ class TelegramChannel:
 
     async def _reply(self, chat_id: int, inbound: InboundMessage) -> None:
         turn: Turn = await asyncio.to_thread(self._engine.handle, inbound)
-        for message in turn.messages:
-            await self.application.bot.send_message(
-                chat_id, message.text, reply_markup=keyboard(message)
-            )
+        try:
+            for message in turn.messages:
+                await send_pieces(self.application.bot, chat_id, message.text, message.buttons)
+        except Forbidden:
+            # They blocked the bot between writing and our answer: mark it, tell their PA.
+            await asyncio.to_thread(self._engine.mark_unreachable, CHANNEL, str(chat_id))
 
     # -- the outbox: messages the bot sends first (PA replies, notifications, check-ins) -----
 
     async def send(self, delivery: Delivery) -> str | None:
-        """Send one queued message; the returned id ("chat:message") threads replies back."""
-        try:
-            sent = await self.application.bot.send_message(
-                int(delivery.address), delivery.body, reply_markup=keyboard(delivery)
-            )
-        except Forbidden as exc:
-            # They blocked the bot (or deleted their account): sending again will not help.
-            raise DeliveryError("blocked by the user", unreachable=True) from exc
-        except RetryAfter as exc:
-            retry = exc.retry_after
-            seconds = retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
-            raise DeliveryError("throttled by Telegram", retry_after=seconds) from exc
-        except BadRequest as exc:
-            raise DeliveryError("refused by Telegram", permanent=True) from exc
-        except (NetworkError, ValueError) as exc:
-            raise DeliveryError(f"telegram {type(exc).__name__}") from exc
-        return f"{sent.chat.id}:{sent.message_id}"
+        return await self.sender.send(delivery)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = getattr(update, "effective_chat", None)

@@ -34,6 +34,7 @@ DELIVERY = {
     "sent": "Sent",
     "failed": "Not delivered",
     "cancelled": "Cancelled",
+    "unconfirmed": "Not confirmed (interrupted while sending)",
 }
 
 # What a young person sent when it was not text: "sent a sticker".

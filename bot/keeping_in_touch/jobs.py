@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.advisers import escalations
+from bot.advisers import escalations, reach
 from bot.i18n import Translator, normalise_language
 from bot.keeping_in_touch import planner
 from bot.keeping_in_touch.planner import Planned
@@ -26,8 +26,6 @@ log = logging.getLogger(__name__)
 BATCH = 500
 # Outbox purposes of the messages this job sends.
 PROACTIVE = planner.MESSAGES
-# Channels that can reach someone who is not looking at the bot right now.
-PUSH_CHANNELS = ("telegram", "whatsapp")
 # WhatsApp allows free text only within 24 hours of the person's last message.
 WHATSAPP_WINDOW = timedelta(hours=24)
 
@@ -43,11 +41,7 @@ class Counts:
 
 def reachable(identities: list[ChannelIdentity]) -> ChannelIdentity | None:
     """The chat to use: the one they used last, preferring chats that can push."""
-    if not identities:
-        return None
-    push = [i for i in identities if i.channel in PUSH_CHANNELS]
-    pool = push or identities
-    return max(pool, key=lambda i: (i.last_seen_at, i.id))
+    return reach.last_used(identities, prefer_push=True)
 
 
 def last_contact(identities: list[ChannelIdentity]) -> datetime | None:

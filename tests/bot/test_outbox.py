@@ -471,7 +471,9 @@ async def test_a_failed_reply_is_not_in_the_conversation(
 # --- recovery and the run loop ---------------------------------------------------------------
 
 
-def test_recover_fails_stale_sending_items(sessions: sessionmaker, clock: FixedClock) -> None:
+def test_recover_marks_stale_sending_items_unconfirmed(
+    sessions: sessionmaker, clock: FixedClock
+) -> None:
     stale = _queue(sessions, status="sending", claimed_at=MONDAY_10AM - timedelta(minutes=6))
     edge = _queue(sessions, status="sending", claimed_at=MONDAY_10AM - timedelta(minutes=5))
     fresh = _queue(sessions, status="sending", claimed_at=MONDAY_10AM - timedelta(minutes=4))
@@ -481,14 +483,14 @@ def test_recover_fails_stale_sending_items(sessions: sessionmaker, clock: FixedC
     assert dispatcher.recover() == 2
     for item_id in (stale, edge):
         item = _item(sessions, item_id)
-        assert item.status == "failed"
+        assert item.status == "unconfirmed"
         assert item.error == "interrupted while sending; may not have arrived"
     assert _item(sessions, fresh).status == "sending"
     assert _item(sessions, pending).status == "pending"
     assert _item(sessions, sent).status == "sent"
     assert dispatcher.recover() == 0
     assert dispatcher.recover(older_than=timedelta(minutes=1)) == 1
-    assert _item(sessions, fresh).status == "failed"
+    assert _item(sessions, fresh).status == "unconfirmed"
 
 
 def test_wake_before_run_is_harmless(sessions: sessionmaker, clock: FixedClock) -> None:
@@ -515,7 +517,7 @@ async def test_run_recovers_sends_and_wakes_up_when_told(
     try:
         await until(lambda: _item(sessions, first).status == "sent")
         assert email.ids == [first]
-        assert _item(sessions, stale).status == "failed"
+        assert _item(sessions, stale).status == "unconfirmed"
         await asyncio.sleep(0.05)  # let the pass finish and the loop start waiting
         second = _queue(sessions)
         # Without a wake-up it would wait for the 30 s tick.

@@ -32,6 +32,7 @@ BOT_USER = {
 class Call:
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass
@@ -41,6 +42,12 @@ class FakeTelegram:
     updates: list[dict[str, Any]] = field(default_factory=list)
     _next_message_id: int = 1000
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Hold the answer to the Nth sendMessage (it is recorded first) until `release` is set:
+    # a crash test kills the sender while that message is in flight.
+    hold_at: int | None = None
+    release: threading.Event = field(default_factory=threading.Event)
+    # Chats whose messages fail with (HTTP status, description), e.g. a user who blocked us.
+    fail_chats: dict[int, tuple[int, str]] = field(default_factory=dict)
 
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         with self._lock:
@@ -84,6 +91,12 @@ class FakeTelegram:
         with self._lock:
             self.calls.append(Call(method, params))
         handler = getattr(self, f"_{method}", None)
+        chat = params.get("chat_id")
+        if method == "sendMessage" and chat is not None and int(chat) in self.fail_chats:
+            status, description = self.fail_chats[int(chat)]
+            return JSONResponse(
+                {"ok": False, "error_code": status, "description": description}, status
+            )
         if handler is None:
             return JSONResponse({"ok": True, "result": True})
         return JSONResponse({"ok": True, "result": await handler(params)})
@@ -95,6 +108,10 @@ class FakeTelegram:
         with self._lock:
             self._next_message_id += 1
             message_id = self._next_message_id
+            count = sum(1 for c in self.calls if c.method == "sendMessage")
+        if self.hold_at is not None and count == self.hold_at:
+            while not self.release.is_set():
+                await asyncio.sleep(0.01)
         chat_id = int(params["chat_id"])
         return {
             "message_id": message_id,

@@ -346,7 +346,9 @@ def test_pa_reply_is_delivered_to_the_young_person_on_telegram(webhook: Webhook)
     while time.monotonic() < deadline and len(to_chat(webhook.fake, 556)) < 2:
         time.sleep(0.05)
     delivered = to_chat(webhook.fake, 556)[-1]
-    assert delivered["text"] == "Hi Jay, it's Sam <b>here</b>."
+    # HTML with escaping: what the PA typed shows as typed, never as formatting.
+    assert delivered["text"] == "Hi Jay, it's Sam &lt;b&gt;here&lt;/b&gt;."
+    assert delivered["parse_mode"] == "HTML"
     with runtime.sessions() as session:
         item = session.execute(
             select(OutboxItem).where(OutboxItem.purpose == "pa_reply")
@@ -354,3 +356,37 @@ def test_pa_reply_is_delivered_to_the_young_person_on_telegram(webhook: Webhook)
         assert item.status == "sent" and item.external_id.startswith("556:")
     # It is part of the conversation history, written by the PA.
     assert count_messages(runtime, channel="telegram", direction="out", source="pa") == 1
+
+
+def test_a_blocked_user_is_marked_unreachable_and_their_pa_told(webhook: Webhook) -> None:
+    from bot.models import AuditEvent, ChannelIdentity
+
+    runtime = webhook.runtime
+    runtime.engine.identify("telegram", "557", young_person_ref="demo-19")
+    webhook.fake.fail_chats[557] = (403, "Forbidden: bot was blocked by the user")
+    assert webhook.post(text_update(40, 557, "who's my pa")).status_code == 200
+    with runtime.sessions() as session:
+        identity = session.execute(
+            select(ChannelIdentity).where(ChannelIdentity.external_id == "557")
+        ).scalar_one()
+        assert identity.unreachable_at is not None
+        actions = session.execute(
+            select(AuditEvent.action).where(AuditEvent.subject_id == str(identity.id))
+        ).scalars()
+        assert "chat_unreachable" in set(actions)
+    # Writing again shows the chat works again.
+    del webhook.fake.fail_chats[557]
+    assert webhook.post(text_update(41, 557, "hi")).status_code == 200
+    with runtime.sessions() as session:
+        identity = session.execute(
+            select(ChannelIdentity).where(ChannelIdentity.external_id == "557")
+        ).scalar_one()
+        assert identity.unreachable_at is None
+
+
+def test_a_repeated_update_id_is_processed_once(webhook: Webhook) -> None:
+    update = text_update(50, 558, "can I get council tax paid")
+    assert webhook.post(update).status_code == 200
+    again = dict(update, message=dict(update["message"], message_id=999))  # same update_id
+    assert webhook.post(again).json().get("duplicate") is True
+    assert len(to_chat(webhook.fake, 558)) == 1
