@@ -94,9 +94,10 @@ class FakeTelegram:
         chat = params.get("chat_id")
         if method == "sendMessage" and chat is not None and int(chat) in self.fail_chats:
             status, description = self.fail_chats[int(chat)]
-            return JSONResponse(
-                {"ok": False, "error_code": status, "description": description}, status
-            )
+            error: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+            if status == 429:  # flood control: Telegram says how long to wait
+                error["parameters"] = {"retry_after": 3}
+            return JSONResponse(error, status)
         if handler is None:
             return JSONResponse({"ok": True, "result": True})
         return JSONResponse({"ok": True, "result": await handler(params)})

@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -390,3 +391,50 @@ def test_a_repeated_update_id_is_processed_once(webhook: Webhook) -> None:
     again = dict(update, message=dict(update["message"], message_id=999))  # same update_id
     assert webhook.post(again).json().get("duplicate") is True
     assert len(to_chat(webhook.fake, 558)) == 1
+
+
+async def test_flood_control_429_is_retried_after_the_wait_telegram_asks_for(
+    runtime: Runtime, fake_api: tuple[FakeTelegram, str]
+) -> None:
+    from telegram import Bot
+    from telegram.request import HTTPXRequest
+
+    from bot.channels.telegram import TelegramSender
+    from bot.models import OutboxItem
+    from bot.outbox import Dispatcher
+
+    fake, base = fake_api
+    clock = runtime.engine.clock
+    with runtime.sessions.begin() as session:
+        item = OutboxItem(
+            channel="telegram",
+            address="600",
+            purpose="checkin",
+            body="How are things?",
+            buttons=[],
+            status="pending",
+            not_before=clock.now(),
+            attempts=0,
+            created_at=clock.now(),
+        )
+        session.add(item)
+        session.flush()
+        item_id = item.id
+    fake.fail_chats[600] = (429, "Too Many Requests: retry after 3")
+    bot = Bot(fake.token, base_url=f"{base}/bot", request=HTTPXRequest())
+    await bot.initialize()
+    dispatcher = Dispatcher(runtime.sessions, clock, {"telegram": TelegramSender(bot)})
+    assert await dispatcher.run_once() == 0
+    with runtime.sessions() as session:
+        waiting = session.get(OutboxItem, item_id)
+        assert waiting.status == "pending" and waiting.attempts == 0
+        assert (waiting.not_before - clock.now()).total_seconds() == 3
+    del fake.fail_chats[600]
+    assert await dispatcher.run_once() == 0  # not before the wait is over
+    clock.advance(timedelta(seconds=3))
+    assert await dispatcher.run_once() == 1
+    # Two attempts reached the fake: the one refused with 429, then the one delivered.
+    assert [p["text"] for p in to_chat(fake, 600)] == ["How are things?"] * 2
+    with runtime.sessions() as session:
+        assert session.get(OutboxItem, item_id).status == "sent"
+    await bot.shutdown()
