@@ -395,7 +395,12 @@ class DialogueEngine:
                 return privacy.privacy_button(ctx, p.value)
         elif inbound.kind == "button":
             return small_talk.menu(ctx)
-        if ctx.state == keeping_in_touch.AWAITING_CHECKIN_NOTE and u.payload is None:
+        if (
+            ctx.state == keeping_in_touch.AWAITING_CHECKIN_NOTE
+            and u.payload is None
+            and u.command is None
+            and u.intent not in ("data_delete", "restart")
+        ):
             return keeping_in_touch.checkin_note(ctx)
         if ctx.state == offer.AWAITING_COUNCIL and u.payload is None:
             typed = self._council_named(ctx, text)

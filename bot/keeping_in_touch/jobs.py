@@ -17,6 +17,8 @@ from bot.advisers import escalations, reach
 from bot.i18n import Translator, normalise_language
 from bot.keeping_in_touch import planner
 from bot.keeping_in_touch.planner import Planned
+from bot.keeping_in_touch.plans import plan_for
+from bot.keeping_in_touch.quiet_hours import next_allowed
 from bot.models import ChannelIdentity, ContactPlan, Council, OutboxItem, YoungPerson
 from dialogues.handlers import keeping_in_touch as messages
 from dialogues.types import OutgoingMessage
@@ -186,8 +188,8 @@ def _run_batch(
         council = councils[yp.council_id]
         plan = plans.get(yp.id)
         if plan is None:
-            plan = ContactPlan(young_person_id=yp.id, checkins_paused=False, updated_at=now)
-            session.add(plan)
+            # In a savepoint: another planner running now may make the same plan.
+            plan = plan_for(session, yp.id, now)
             plans[yp.id] = plan
         tz = ZoneInfo(council.timezone)
         if event.kind == planner.LOST_CONTACT:
@@ -243,7 +245,10 @@ def _queue(
         buttons=[{"title": b.title, "payload": b.payload} for b in message.buttons],
         status=status,
         error=error,
-        not_before=max(event.due_at, now),
+        # Picked up late (the bot was down, a chat was linked in the evening): still not at night.
+        not_before=next_allowed(
+            max(event.due_at, now), council.quiet_start, council.quiet_end, council.timezone
+        ),
         attempts=0,
         created_at=now,
         dedupe_key=event.key,

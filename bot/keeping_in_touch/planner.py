@@ -85,25 +85,39 @@ def upcoming(
             weeks=(plan.checkin_every_weeks if plan else None) or council.checkin_every_weeks
         )
         sent = plan.checkin_sent_at if plan else None
-        if sent is None:
-            first = max(_at(birthday(yp.date_of_birth, 18), MORNING, tz), yp.created_at)
-            due = quiet(first)
-        else:
-            due = quiet(sent + every)
-        if due < _at(at_21, time(0), tz):
-            events.append(Planned(CHECKIN, due, f"checkin:{yp.id}:{due.date().isoformat()}"))
         answered = sent is not None and (
             (plan.checkin_answered_at is not None and plan.checkin_answered_at >= sent)
             or (last_contact is not None and last_contact >= sent)
         )
+        reminded = plan.checkin_reminded_at if plan else None
+        if sent is not None and reminded is not None and reminded < sent:
+            reminded = None  # a reminder about an earlier check-in
+        lost_recorded = (
+            (plan is not None and plan.lost_contact_at is not None and plan.lost_contact_at >= sent)
+            if sent is not None
+            else False
+        )
+        if sent is None:
+            first = max(_at(birthday(yp.date_of_birth, 18), MORNING, tz), yp.created_at)
+            due = quiet(first)
+        else:
+            next_at = sent + every
+            if not answered and not lost_recorded:
+                # Silence runs its course first (reminder, then lost contact), however
+                # often the check-ins are: a new check-in must not reset the count.
+                reminder_at = sent + timedelta(days=council.checkin_reminder_days)
+                lost_at = (reminded or reminder_at) + timedelta(days=council.lost_contact_days)
+                next_at = max(next_at, lost_at)
+            due = quiet(next_at)
+        if due < _at(at_21, time(0), tz):
+            events.append(Planned(CHECKIN, due, f"checkin:{yp.id}:{due.date().isoformat()}"))
         if sent is not None and not answered:
-            reminded = plan.checkin_reminded_at
-            if reminded is None or reminded < sent:
+            if reminded is None:
                 at = quiet(sent + timedelta(days=council.checkin_reminder_days))
                 events.append(
                     Planned(CHECKIN_REMINDER, at, f"checkin_reminder:{yp.id}:{sent.isoformat()}")
                 )
-            elif plan.lost_contact_at is None or plan.lost_contact_at < sent:
+            elif not lost_recorded:
                 at = reminded + timedelta(days=council.lost_contact_days)
                 events.append(Planned(LOST_CONTACT, at, f"lost_contact:{yp.id}:{sent.isoformat()}"))
 
