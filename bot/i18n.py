@@ -18,6 +18,12 @@ LOCALES_DIR = PROJECT_ROOT / "locales"
 DOMAIN = "messages"
 # The language source strings are written in; it needs no catalogue to work.
 SOURCE_LANGUAGE = "en"
+# Easy English for ESOL learners: its own catalogue and content translations, selectable
+# like any language (short sentences, common words, about CEFR A2).
+EASY_ENGLISH = "en_easy"
+# How a language is named in the language menu when Babel's own name is not the one its
+# speakers look for.
+OWN_NAMES = {EASY_ENGLISH: "Easy English", "fa_AF": "دری"}
 # Right-to-left scripts, for the web chat's dir attribute.
 _RTL = {"ar", "fa", "ps", "ckb", "he", "ur"}
 
@@ -60,7 +66,7 @@ def translations(language: str) -> NullTranslations:
 
 
 # Formatting conventions per language where the bare code would pick another country's.
-_FORMAT_LOCALE = {"en": "en_GB"}
+_FORMAT_LOCALE = {"en": "en_GB", EASY_ENGLISH: "en_GB"}
 
 
 def babel_locale(language: str) -> Locale:

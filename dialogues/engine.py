@@ -41,6 +41,7 @@ from dialogues.handlers import (
     staff,
 )
 from dialogues.handlers import linking as linking_handler
+from dialogues.language_detect import detect as detect_language
 from dialogues.safety import Lexicon, default_lexicon
 from dialogues.types import InboundMessage, OutgoingMessage, Turn
 from dialogues.understanding import MAX_PARSED_CHARS, Understander, Understanding
@@ -360,9 +361,32 @@ class DialogueEngine:
     def _route(
         self, ctx: TurnContext, inbound: InboundMessage, text: str, u: Understanding
     ) -> Reply:
+        reply = self._route_inner(ctx, inbound, text, u)
+        offer_language = self._language_to_offer(ctx, inbound, text)
+        if offer_language is not None:
+            reply.messages.append(language.offer(ctx, offer_language))
+        return reply
+
+    @staticmethod
+    def _language_to_offer(ctx: TurnContext, inbound: InboundMessage, text: str) -> str | None:
+        """A shipped language they seem to write in, when they have not chosen one."""
+        if inbound.kind != "text" or ctx.identity.language is not None:
+            return None
+        if ctx.young_person is not None and ctx.young_person.language is not None:
+            return None
+        detected = normalise_language(detect_language(text))
+        return detected if detected is not None and detected != ctx.t.language else None
+
+    def _route_inner(
+        self, ctx: TurnContext, inbound: InboundMessage, text: str, u: Understanding
+    ) -> Reply:
         ctx.nlu = u.nlu
         # Safety first, whatever state the conversation is in and whatever was sent.
         if u.safety is not None:
+            seen = self._language_to_offer(ctx, inbound, text)
+            if seen is not None:
+                # What to do now, in the language they wrote in, before anything else.
+                ctx.t = Translator(seen)
             return safety.safety(ctx, u.safety)
         held = escalations.handling(ctx.session, ctx.identity)
         if held is not None:

@@ -15,6 +15,7 @@ import yaml
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
+from bot.content import readability
 from bot.content.model import (
     NATIONAL,
     REQUIRED_TOPICS,
@@ -29,6 +30,7 @@ from bot.content.model import (
     Translation,
     Variant,
 )
+from bot.i18n import EASY_ENGLISH
 
 SCHEMA_DIR = "schema"
 COUNCIL_FILE = "council.yml"
@@ -494,6 +496,16 @@ def check_offer(
                     "draft translation awaiting review by a qualified translator",
                     severity="warning",
                 )
+            if code == EASY_ENGLISH:
+                texts = [("answer", translation.answer), ("detail", translation.detail)]
+                texts += [(f"variants[{n}]", a) for n, (a, _d) in enumerate(translation.variants)]
+                for field_name, text in texts:
+                    for problem in readability.problems(text or ""):
+                        f.add(
+                            ["translations", code, field_name.split("[")[0]],
+                            f"Easy English: {problem}",
+                            severity="warning",
+                        )
 
     problems = sorted(
         (p for f in files for p in f.problems),

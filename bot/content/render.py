@@ -9,7 +9,7 @@ from datetime import date
 from babel.numbers import format_currency
 
 from bot.content.model import Amount, Topic
-from bot.i18n import SOURCE_LANGUAGE, Translator
+from bot.i18n import EASY_ENGLISH, SOURCE_LANGUAGE, Translator
 
 _PLACEHOLDER = re.compile(r"\{amount:([a-z][a-z0-9_]*)\}")
 
@@ -61,18 +61,29 @@ def render(
     language, notice = SOURCE_LANGUAGE, None
     wanted = translator.language
     if wanted != SOURCE_LANGUAGE:
-        translation = topic.translations.get(wanted)
-        # A stale translation may state facts the English no longer does: send the English.
-        if translation is not None and translation.source_hash == topic.english_hash():
-            title, language = translation.title, wanted
+        # Their language; else Easy English (plain words read best by someone learning
+        # English); else the English. A stale translation may state facts the English no
+        # longer does, so it is never used.
+        for candidate in dict.fromkeys((wanted, EASY_ENGLISH)):
+            translation = topic.translations.get(candidate)
+            if translation is None or translation.source_hash != topic.english_hash():
+                continue
+            title, language = translation.title, candidate
             if index is not None and translation.variants:
                 answer, detail = translation.variants[index]
                 detail = detail or translation.detail
             else:
                 answer, detail = translation.answer, translation.detail
-        else:
-            notice = translator.gettext(
-                "This answer isn't translated yet, so here it is in English."
+            break
+        if language != wanted:
+            notice = (
+                translator.gettext(
+                    "This answer isn't in your language yet, so here it is in simple English."
+                )
+                if language == EASY_ENGLISH
+                else translator.gettext(
+                    "This answer isn't translated yet, so here it is in English."
+                )
             )
     return Rendered(
         topic_id=topic.id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from babel import Locale, UnknownLocaleError
 
-from bot.i18n import Translator, available_languages, babel_locale, normalise_language
+from bot.i18n import OWN_NAMES, Translator, available_languages, babel_locale, normalise_language
 from dialogues import payloads
 from dialogues.context import Reply, TurnContext
 from dialogues.types import Button, OutgoingMessage
@@ -12,6 +12,8 @@ from dialogues.types import Button, OutgoingMessage
 
 def own_name(code: str) -> str:
     """'العربية' for ar: people find their language by how it looks to them."""
+    if code in OWN_NAMES:
+        return OWN_NAMES[code]
     try:
         locale = Locale.parse(code)
     except (ValueError, UnknownLocaleError):
@@ -42,3 +44,19 @@ def choose(ctx: TurnContext, code: str) -> Reply:
 
     follow = topic_menu(ctx)
     return Reply([OutgoingMessage(text), *follow.messages])
+
+
+def offer(ctx: TurnContext, code: str) -> OutgoingMessage:
+    """'Would you like me to write in العربية?', asked in that language, with a way to say
+    no: choosing either saves the choice, so they are asked once."""
+    theirs = Translator(code)
+    question = theirs.gettext("Would you like me to write in {language}?").format(
+        language=own_name(code)
+    )
+    return OutgoingMessage(
+        question,
+        (
+            Button(own_name(code), payloads.make(payloads.LANG, code)),
+            Button(own_name(ctx.t.language), payloads.make(payloads.LANG, ctx.t.language)),
+        ),
+    )
