@@ -8,7 +8,7 @@ from datetime import date
 from bot.advisers import notify
 from bot.i18n import Translator
 from bot.keeping_in_touch.plans import plan_for
-from bot.models import Team, YoungPerson
+from bot.models import AuditEvent, Escalation, Team, YoungPerson
 from dialogues import payloads
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers.common import other_help_button, talk_to_pa_button
@@ -143,8 +143,6 @@ def answer_checkin(ctx: TurnContext, value: str) -> Reply:
 
 def checkin_note(ctx: TurnContext) -> Reply:
     """The gentle follow-up after "Not good": what they add goes to their PA."""
-    from bot.models import Escalation
-
     _ = ctx.t.gettext
     esc = ctx.session.get(Escalation, ctx.state_data.get("escalation"))
     if esc is not None and ctx.text:
@@ -210,9 +208,7 @@ def restart(ctx: TurnContext) -> Reply:
     )
 
 
-def _audit(ctx: TurnContext, action: str, **detail: object):  # type: ignore[no-untyped-def]
-    from bot.models import AuditEvent
-
+def _audit(ctx: TurnContext, action: str, **detail: object) -> AuditEvent:
     return AuditEvent(
         at=ctx.now,
         actor="bot",
