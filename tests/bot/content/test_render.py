@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -74,9 +75,37 @@ def test_amounts_render_in_pounds_and_never_outside_their_dates(offer: Offer) ->
 
 
 def test_untranslated_topic_says_so_in_the_chosen_language(offer: Offer) -> None:
-    topic = offer.topic("plymouth", "council_tax")
+    topic = replace(offer.topic("plymouth", "council_tax"), translations={})
     rendered = render(
         topic, band="18-20", conditions=frozenset(), translator=Translator("ar"), today=TODAY
     )
     assert rendered.language == "en" and rendered.answer == topic.answer
     assert rendered.notice and any("\u0600" <= c <= "\u06ff" for c in rendered.notice)
+
+
+def test_translated_topic_is_sent_in_the_chosen_language(offer: Offer) -> None:
+    topic = offer.topic("plymouth", "council_tax")
+    rendered = render(
+        topic, band="18-20", conditions=frozenset(), translator=Translator("ar"), today=TODAY
+    )
+    assert rendered.language == "ar" and rendered.notice is None
+    assert rendered.answer == topic.translations["ar"].answer
+
+
+def test_a_language_without_a_translation_falls_back_to_easy_english_with_a_notice(
+    offer: Offer,
+) -> None:
+    topic = offer.topic("plymouth", "council_tax")
+    assert "ps" not in topic.translations and "en_easy" in topic.translations
+    rendered = render(
+        topic, band="18-20", conditions=frozenset(), translator=Translator("ps"), today=TODAY
+    )
+    assert rendered.language == "en_easy"
+    assert rendered.answer == topic.translations["en_easy"].answer
+    assert rendered.notice == Translator("ps").gettext(
+        "This answer isn't in your language yet, so here it is in simple English."
+    )
+    assert (
+        rendered.notice
+        != "This answer isn't in your language yet, so here it is in simple English."
+    )
