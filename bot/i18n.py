@@ -23,7 +23,7 @@ SOURCE_LANGUAGE = "en"
 EASY_ENGLISH = "en_easy"
 # How a language is named in the language menu when Babel's own name is not the one its
 # speakers look for.
-OWN_NAMES = {EASY_ENGLISH: "Easy English", "fa_AF": "دری"}
+OWN_NAMES = {EASY_ENGLISH: "Easy English", "fa_AF": "دری", "ckb": "کوردیی سۆرانی"}
 # Right-to-left scripts, for the web chat's dir attribute.
 _RTL = {"ar", "fa", "ps", "ckb", "he", "ur"}
 
