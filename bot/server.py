@@ -26,18 +26,25 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 # Telegram allows about 30 messages a second overall; stay a little under it.
 TELEGRAM_RATE = 25.0
+# WhatsApp's Cloud API allows about 80 messages a second per number; stay well under it.
+WHATSAPP_RATE = 20.0
 EMAIL_RATE = 5.0
 
 
-def build_dispatcher(runtime: Runtime, telegram: object | None) -> Dispatcher:
+def build_dispatcher(
+    runtime: Runtime, telegram: object | None, whatsapp: object | None = None
+) -> Dispatcher:
     """The outbox dispatcher with a sender for every channel that is on."""
     dispatcher = Dispatcher(
         runtime.sessions,
         runtime.engine.clock,
         {"web": StoredSender(), "terminal": StoredSender()},
     )
+    dispatcher.public_url = runtime.settings.public_url
     if telegram is not None:
         dispatcher.add_sender("telegram", telegram, rate=TELEGRAM_RATE)  # type: ignore[arg-type]
+    if whatsapp is not None:
+        dispatcher.add_sender("whatsapp", whatsapp.sender, rate=WHATSAPP_RATE)  # type: ignore[attr-defined]
     if runtime.settings.email_enabled:
         from bot.channels.email import SmtpSender
 
@@ -46,12 +53,17 @@ def build_dispatcher(runtime: Runtime, telegram: object | None) -> Dispatcher:
 
 
 def create_app(
-    runtime: Runtime, *, telegram: object | None = None, dispatcher: Dispatcher | None = None
+    runtime: Runtime,
+    *,
+    telegram: object | None = None,
+    whatsapp: object | None = None,
+    dispatcher: Dispatcher | None = None,
 ) -> Starlette:
-    """The ASGI app; `telegram` is a TelegramChannel when Telegram is on. Its lifespan runs
+    """The ASGI app; `telegram` is a TelegramChannel when Telegram is on, `whatsapp` a
+    WhatsAppChannel when WhatsApp is on. Its lifespan runs
     the outbox dispatcher and the scheduler."""
     settings = runtime.settings
-    dispatcher = dispatcher or build_dispatcher(runtime, telegram)
+    dispatcher = dispatcher or build_dispatcher(runtime, telegram, whatsapp)
     runtime.engine.on_outbox = dispatcher.wake
     scheduler = Scheduler(
         runtime.db,
@@ -86,6 +98,7 @@ def create_app(
         clock=runtime.engine.clock,
         public_url=settings.public_url,
         telegram_bot_username=settings.telegram_bot_username,
+        whatsapp_number=settings.whatsapp_number,
     )
     dashboard.on_queued = dispatcher.wake
     routes = [
@@ -96,6 +109,8 @@ def create_app(
     ]
     if telegram is not None and getattr(telegram, "webhook_mode", False):
         routes.append(Route("/telegram/webhook", telegram.webhook, methods=["POST"]))  # type: ignore[attr-defined]
+    if whatsapp is not None:
+        routes.extend(whatsapp.routes())  # type: ignore[attr-defined]
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -112,6 +127,8 @@ def create_app(
             await sending
             if telegram is not None:
                 await telegram.stop()  # type: ignore[attr-defined]
+            if whatsapp is not None:
+                await whatsapp.stop()  # type: ignore[attr-defined]
 
     return Starlette(routes=routes, lifespan=lifespan)
 
@@ -122,13 +139,19 @@ def serve(runtime: Runtime) -> None:
         from bot.channels.telegram import TelegramChannel
 
         telegram = TelegramChannel(runtime.settings, runtime.engine)
-    app = create_app(runtime, telegram=telegram)
+    whatsapp = None
+    if runtime.settings.whatsapp_enabled:
+        from bot.channels.whatsapp import WhatsAppChannel
+
+        whatsapp = WhatsAppChannel(runtime.settings, runtime.engine)
+    app = create_app(runtime, telegram=telegram, whatsapp=whatsapp)
     settings = runtime.settings
     log.info(
-        "web chat on http://%s:%d/ telegram=%s",
+        "web chat on http://%s:%d/ telegram=%s whatsapp=%s",
         settings.host,
         settings.port,
         "on" if telegram else "off (no TELEGRAM_TOKEN)",
+        "on" if whatsapp else "off (no WHATSAPP_TOKEN)",
     )
     # ws="none": uvicorn's websockets support breaks on the websockets 10.4 Rasa pins.
     # No access log: request lines carry IP addresses, which are personal data.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,10 +59,29 @@ class Settings:
     smtp_password: str | None
     # The From address of notification emails.
     smtp_from: str
+    # WhatsApp Cloud API access token (a Meta system user's permanent token); WhatsApp is off
+    # when unset.
+    whatsapp_token: str | None = None
+    # The Cloud API id of the bot's business phone number (digits, from the Meta app's API setup).
+    whatsapp_phone_number_id: str | None = None
+    # The Meta app secret; every webhook POST is checked against its HMAC (X-Hub-Signature-256).
+    whatsapp_app_secret: str | None = None
+    # The token we chose and typed into the Meta app's webhook settings (verification handshake).
+    whatsapp_verify_token: str | None = None
+    # Graph API base URL with its version; change only for a local fake in tests.
+    whatsapp_api_base_url: str = "https://graph.facebook.com/v21.0"
+    # The bot's phone number as people see it (e.g. +44 7700 900123), for wa.me links.
+    whatsapp_number: str | None = None
+    # Language code of the approved WhatsApp templates sent outside the 24-hour window.
+    whatsapp_template_language: str = "en_GB"
 
     @property
     def telegram_enabled(self) -> bool:
         return bool(self.telegram_token)
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return bool(self.whatsapp_token)
 
     @property
     def email_enabled(self) -> bool:
@@ -88,6 +108,59 @@ def _http_url(name: str, value: str, *, https: bool) -> str:
         wanted = "an https:// URL" if https else "an http:// or https:// URL"
         raise SettingsError(f"{name} must be {wanted}, got {value!r}")
     return value.rstrip("/")
+
+
+_WHATSAPP_SECRETS = ("WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN")
+_TEMPLATE_LANGUAGE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
+
+
+def _whatsapp_settings(env: Mapping[str, str]) -> dict[str, str | None]:
+    """The WHATSAPP_* settings: all of the token, phone number id, app secret and verify
+    token, or none of them (WhatsApp off)."""
+    values = {name: _optional(env, name) for name in ("WHATSAPP_TOKEN", *_WHATSAPP_SECRETS)}
+    for name, value in values.items():
+        if value is not None and any(c.isspace() for c in value):
+            raise SettingsError(f"{name} must not contain spaces")
+    token = values["WHATSAPP_TOKEN"]
+    if token:
+        for name in _WHATSAPP_SECRETS:
+            if not values[name]:
+                raise SettingsError(f"{name} is required when WHATSAPP_TOKEN is set")
+    else:
+        given = [name for name in _WHATSAPP_SECRETS if values[name]]
+        if given:
+            raise SettingsError(f"WHATSAPP_TOKEN is required when {given[0]} is set")
+    phone_number_id = values["WHATSAPP_PHONE_NUMBER_ID"]
+    if phone_number_id and not phone_number_id.isdigit():
+        raise SettingsError(
+            f"WHATSAPP_PHONE_NUMBER_ID must be the digits of the Cloud API phone number id, "
+            f"got {phone_number_id!r}"
+        )
+    number = _optional(env, "WHATSAPP_NUMBER")
+    if number is not None:
+        digits = "".join(c for c in number if c.isdigit())
+        if not all(c.isdigit() or c in "+ -()" for c in number) or not 7 <= len(digits) <= 15:
+            raise SettingsError(
+                f"WHATSAPP_NUMBER must be a phone number in international form, got {number!r}"
+            )
+    language = env.get("WHATSAPP_TEMPLATE_LANGUAGE", "").strip() or "en_GB"
+    if not _TEMPLATE_LANGUAGE.fullmatch(language):
+        raise SettingsError(
+            f"WHATSAPP_TEMPLATE_LANGUAGE must be a language code such as en_GB, got {language!r}"
+        )
+    return {
+        "whatsapp_token": token,
+        "whatsapp_phone_number_id": phone_number_id,
+        "whatsapp_app_secret": values["WHATSAPP_APP_SECRET"],
+        "whatsapp_verify_token": values["WHATSAPP_VERIFY_TOKEN"],
+        "whatsapp_api_base_url": _http_url(
+            "WHATSAPP_API_BASE_URL",
+            env.get("WHATSAPP_API_BASE_URL", "").strip() or "https://graph.facebook.com/v21.0",
+            https=False,
+        ),
+        "whatsapp_number": number,
+        "whatsapp_template_language": language,
+    }
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -168,6 +241,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "SMTP_FROM (the notification sender's email address) is required with SMTP_HOST"
         )
 
+    whatsapp = _whatsapp_settings(env)
+
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -190,4 +265,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         smtp_username=_optional(env, "SMTP_USERNAME"),
         smtp_password=_optional(env, "SMTP_PASSWORD"),
         smtp_from=smtp_from or "carebot@localhost",
+        **whatsapp,
     )

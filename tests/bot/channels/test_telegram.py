@@ -350,11 +350,17 @@ def test_pa_reply_is_delivered_to_the_young_person_on_telegram(webhook: Webhook)
     # HTML with escaping: what the PA typed shows as typed, never as formatting.
     assert delivered["text"] == "Hi Jay, it's Sam &lt;b&gt;here&lt;/b&gt;."
     assert delivered["parse_mode"] == "HTML"
-    with runtime.sessions() as session:
-        item = session.execute(
-            select(OutboxItem).where(OutboxItem.purpose == "pa_reply")
-        ).scalar_one()
-        assert item.status == "sent" and item.external_id.startswith("556:")
+    # The fake has it; the dispatcher records it as sent a moment later.
+    deadline = time.monotonic() + HTTP_TIMEOUT
+    while True:
+        with runtime.sessions() as session:
+            item = session.execute(
+                select(OutboxItem).where(OutboxItem.purpose == "pa_reply")
+            ).scalar_one()
+        if item.status == "sent" or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert item.status == "sent" and item.external_id.startswith("556:")
     # It is part of the conversation history, written by the PA.
     assert count_messages(runtime, channel="telegram", direction="out", source="pa") == 1
 
