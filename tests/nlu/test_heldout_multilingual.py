@@ -126,14 +126,6 @@ def test_multilingual_figures_stay_above_their_floors(understander, path: Path) 
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known gap: some Arabic/Dari crisis phrasings (swallowed pills, cut my hand, "
-        "threatened with a knife) are in neither dialogues/safety_lexicon.yml nor confidently "
-        "classified; when the lexicon covers them this XPASSes: remove the marker then"
-    ),
-)
 @pytest.mark.parametrize("path", TEST_SETS, ids=IDS)
 def test_every_multilingual_crisis_message_takes_the_crisis_path(understander, path: Path) -> None:
     missed = [
