@@ -8,19 +8,21 @@ import contextlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
-from bot.models import ChannelIdentity, Message, OutboxItem
+from bot.models import ChannelIdentity, Council, Message, OutboxItem, YoungPerson
 from dialogues.types import Button
 
 log = logging.getLogger(__name__)
 
 PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
+# What a WhatsApp sender says when the 24-hour window is closed (Graph error 131047).
+WINDOW_CLOSED = "outside the 24-hour window"
 # Was being sent when the process died: it may or may not have arrived. It is never sent
 # again (a repeated message is worse than a missing one the next check-in makes up for),
 # and staff see it as "not confirmed".
@@ -219,6 +221,12 @@ class Dispatcher:
                     reach.mark_unreachable(
                         session, identity, now, reason=error.reason, public_url=self.public_url
                     )
+            if (
+                error.reason == WINDOW_CLOSED
+                and item.template is None
+                and self._fall_back_to_template(session, item, now)
+            ):
+                return
             if error.in_doubt:
                 item.status = UNCONFIRMED
             elif error.permanent or item.attempts >= self._max_attempts:
@@ -266,6 +274,35 @@ class Dispatcher:
             await asyncio.to_thread(self._sent, delivery, external_id)
             sent += 1
         return sent
+
+    def _fall_back_to_template(self, session: Session, item: OutboxItem, now: datetime) -> bool:
+        """Outside WhatsApp's 24-hour window only an approved template may be sent: use the
+        council's template for this purpose if it has one (True), else leave it failed and
+        give the young person's PA a task to reach them another way (False)."""
+        yp = session.get(YoungPerson, item.young_person_id) if item.young_person_id else None
+        council = session.get(Council, yp.council_id) if yp is not None else None
+        template = (council.whatsapp_templates or {}).get(item.purpose) if council else None
+        if template is not None and yp is not None:
+            item.template = template
+            item.template_params = [yp.preferred_name]
+            item.status = PENDING
+            item.attempts -= 1  # the window, not a failure: the template goes at once
+            item.not_before = now
+            return True
+        if yp is not None:
+            from bot.advisers import notify
+
+            notify.about_young_person(
+                session,
+                yp.id,
+                yp.pa_id,
+                purpose="whatsapp_window_closed",
+                subject="A message to a young person could not go on WhatsApp (no reply "
+                "from them for over 24 hours, and no approved template)",
+                now=now,
+                public_url=self.public_url,
+            )
+        return False
 
     def recover(self, older_than: timedelta = timedelta(minutes=5)) -> int:
         """Items left 'sending' by a crash: we cannot know whether they arrived, so they are

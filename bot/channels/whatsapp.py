@@ -31,7 +31,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.logsafe import pseudonym
-from bot.outbox import Delivery, DeliveryError
+from bot.outbox import WINDOW_CLOSED, Delivery, DeliveryError
 from bot.settings import Settings
 from dialogues.engine import DialogueEngine
 from dialogues.types import Button, InboundMessage, OutgoingMessage
@@ -66,7 +66,6 @@ PAIR_RATE_CODE = 131056  # too many messages to this one person (about 1 per 6 s
 # Meta's side failed ("something went wrong", "service unavailable"): worth another try.
 TRANSIENT_CODES = frozenset({1, 2, 131000, 131016, 133004})
 # DeliveryError.reason for 131047: the outbox falls back to a template or a PA task.
-WINDOW_CLOSED = "outside the 24-hour window"
 THROTTLE_WAIT = 60.0
 PAIR_RATE_WAIT = 10.0
 

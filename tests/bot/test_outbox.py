@@ -570,3 +570,92 @@ async def test_a_wake_up_during_a_pass_is_not_lost(
         stop.set()
         await asyncio.wait_for(task, timeout=5)
     assert email.ids == [first, *queued], "the wake-up was cleared after the pass"
+
+
+# --- WhatsApp's 24-hour window (Graph error 131047) ------------------------------------------
+
+
+def _whatsapp_item(sessions: sessionmaker, demo: None) -> tuple[int, int]:
+    with sessions.begin() as session:
+        yp = session.execute(select(YoungPerson).where(YoungPerson.ref == "demo-19")).scalar_one()
+        item = OutboxItem(
+            channel="whatsapp",
+            address="wa-user-19",
+            purpose="pa_reply",
+            young_person_id=yp.id,
+            body="Hi Jay, it's Sam.",
+            buttons=[],
+            status="pending",
+            not_before=MONDAY_10AM,
+            attempts=0,
+            created_at=MONDAY_10AM,
+        )
+        session.add(item)
+        session.flush()
+        return item.id, yp.id
+
+
+async def test_outside_the_window_it_falls_back_to_the_councils_template(
+    sessions: sessionmaker, clock: FixedClock, demo: None
+) -> None:
+    from bot.models import Council
+
+    item_id, _yp = _whatsapp_item(sessions, demo)
+    with sessions.begin() as session:
+        session.get(Council, "plymouth").whatsapp_templates = {"pa_reply": "pa_message_v1"}
+    whatsapp = FakeSender(DeliveryError("outside the 24-hour window", permanent=True))
+    dispatcher = Dispatcher(sessions, clock, {"whatsapp": whatsapp})
+    assert await dispatcher.run_once() == 0
+    queued = _item(sessions, item_id)
+    assert (queued.status, queued.template, queued.template_params) == (
+        "pending",
+        "pa_message_v1",
+        ["Jay"],
+    )
+    assert await dispatcher.run_once() == 1
+    assert [(d.template, d.template_params) for d in whatsapp.deliveries] == [
+        (None, ()),
+        ("pa_message_v1", ("Jay",)),
+    ]
+    assert _item(sessions, item_id).status == "sent"
+
+
+async def test_outside_the_window_with_no_template_the_pa_gets_a_task(
+    sessions: sessionmaker, clock: FixedClock, demo: None
+) -> None:
+    from bot.models import PersonalAdviser
+
+    item_id, yp_id = _whatsapp_item(sessions, demo)
+    with sessions.begin() as session:
+        sam = session.execute(
+            select(PersonalAdviser).where(PersonalAdviser.name == "Sam Ortiz")
+        ).scalar_one()
+        session.add(
+            StaffAccount(
+                email="sam.ortiz@example.org",
+                name="Sam Ortiz",
+                role="pa",
+                password_hash="x",
+                pa_id=sam.id,
+                team_id=sam.team_id,
+                notify_email=True,
+                notify_telegram=False,
+                active=True,
+                failed_logins=0,
+                created_at=MONDAY_10AM,
+            )
+        )
+    whatsapp = FakeSender(DeliveryError("outside the 24-hour window", permanent=True))
+    dispatcher = Dispatcher(sessions, clock, {"whatsapp": whatsapp})
+    assert await dispatcher.run_once() == 0
+    assert _item(sessions, item_id).status == "failed"
+    with sessions() as session:
+        tasks = list(
+            session.execute(
+                select(OutboxItem).where(OutboxItem.purpose == "whatsapp_window_closed")
+            ).scalars()
+        )
+    assert [(t.channel, t.address, t.young_person_id) for t in tasks] == [
+        ("email", "sam.ortiz@example.org", yp_id)
+    ]
+    assert "Hi Jay" not in tasks[0].body
