@@ -25,6 +25,8 @@ _QUIET = (
     "sanic",
     "urllib3",
     "matplotlib",
+    "pywa",
+    "pywa_async",
 )
 # A last line of defence: anything shaped like a phone number or an email address.
 _PHONE = re.compile(r"(?<!\w)(?:\+?\d[\d ()-]{7,}\d)(?!\w)")

@@ -13,6 +13,7 @@ os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 os.environ["SQLALCHEMY_SILENCE_UBER_WARNING"] = "1"
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -25,6 +26,11 @@ from bot.settings import PROJECT_ROOT, Settings, load_settings
 from dialogues.engine import DialogueEngine
 from dialogues.types import InboundMessage, Turn
 from nlu import Interpreter
+
+# Fuzz tests use the same examples on every run, so CI never fails by chance; look for new
+# failures by hand with --hypothesis-seed=random.
+hypothesis_settings.register_profile("carebot", derandomize=True)
+hypothesis_settings.load_profile("carebot")
 
 POSTGRES_URL = os.environ.get(
     "CAREBOT_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"

@@ -218,7 +218,13 @@ class TelegramChannel:
             return JSONResponse({"error": "not an update"}, status_code=400)
         if self._seen_update(update.update_id):
             return JSONResponse({"ok": True, "duplicate": True})
-        await self.application.process_update(update)
+        try:
+            await self.application.process_update(update)
+        except Exception as exc:
+            # A body that parsed but holds nonsense (a list where an id goes...) fails deep
+            # in the library: it will never get better, so refuse it, never a 5xx.
+            log.warning("telegram update not processed error=%s", type(exc).__name__)
+            return JSONResponse({"error": "not an update"}, status_code=400)
         return JSONResponse({"ok": True})
 
     def _seen_update(self, update_id: int) -> bool:

@@ -139,3 +139,30 @@ def test_scripted_chat_protocol(database_url: str, trained_model: Path, tmp_path
 
     unknown = run(["chat", "--json", "--as", "nobody"], env, stdin="hi\n")
     assert unknown.returncode == 2 and "no young person" in unknown.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_chat_answers_council_tax_in_the_chosen_language(
+    database_url: str, trained_model: Path, tmp_path: Path
+) -> None:
+    from bot.content import load_offer
+
+    env = {
+        "DATABASE_URL": database_url,
+        "CAREBOT_MODEL_PATH": str(trained_model),
+        "CAREBOT_DATA_DIR": str(tmp_path),
+    }
+    assert run(["db", "upgrade"], env).returncode == 0
+    assert run(["demo-data"], env).returncode == 0
+    topic = load_offer(PROJECT_ROOT / "offer_content").topic("plymouth", "council_tax")
+    for flag, code in (("ar", "ar"), ("fa-AF", "fa_AF"), ("en-easy", "en_easy")):
+        out = run(
+            ["chat", "--json", "--as", "demo-19", "--lang", flag],
+            env,
+            stdin="can I get council tax paid\n",
+        )
+        assert out.returncode == 0, out.stderr
+        turn = json.loads(out.stdout)
+        assert (turn["language"], turn["topic"]) == (code, "council_tax")
+        assert turn["messages"][0]["text"] == topic.translations[code].answer
