@@ -444,3 +444,47 @@ async def test_flood_control_429_is_retried_after_the_wait_telegram_asks_for(
     with runtime.sessions() as session:
         assert session.get(OutboxItem, item_id).status == "sent"
     await bot.shutdown()
+
+
+def test_deep_link_start_code_links_the_chat_once(webhook: Webhook) -> None:
+    from bot.advisers import linking
+    from bot.dashboard.staff_cli import create_staff
+    from bot.models import ChannelIdentity, PersonalAdviser, YoungPerson
+
+    runtime = webhook.runtime
+    now = runtime.engine.clock.now()
+    with runtime.sessions.begin() as session:
+        pa = session.execute(
+            select(PersonalAdviser).where(PersonalAdviser.name == "Sam Ortiz")
+        ).scalar_one()
+        sam = create_staff(
+            session,
+            email="sam.ortiz@example.org",
+            name="Sam Ortiz",
+            role="pa",
+            password="a-long-enough-password",
+            pa_id=pa.id,
+            now=now,
+        )
+        yp = session.execute(select(YoungPerson).where(YoungPerson.ref == "demo-19")).scalar_one()
+        code = linking.create_code(
+            session,
+            purpose="young_person",
+            young_person_id=yp.id,
+            staff_id=None,
+            created_by_id=sam.id,
+            now=now,
+        )
+    link = linking.telegram_deep_link("carebot_test_bot", code)
+    assert link == f"https://t.me/carebot_test_bot?start={code}"
+    # Opening the link makes Telegram send "/start CODE" from the young person's chat.
+    assert webhook.post(text_update(60, 559, f"/start {code}")).status_code == 200
+    assert "You're linked. Hi Jay." in to_chat(webhook.fake, 559)[-1]["text"]
+    with runtime.sessions() as session:
+        identity = session.execute(
+            select(ChannelIdentity).where(ChannelIdentity.external_id == "559")
+        ).scalar_one()
+        assert identity.young_person_id == yp.id
+    # Single use: the same link from another chat links nothing.
+    assert webhook.post(text_update(61, 560, f"/start {code}")).status_code == 200
+    assert "didn't work" in to_chat(webhook.fake, 560)[-1]["text"]
