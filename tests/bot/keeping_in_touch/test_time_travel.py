@@ -678,7 +678,7 @@ def test_after_a_confirmed_delete_no_message_text_of_theirs_remains(
         "can I get council tax paid",
         "Money is really tight this month and I feel lonely",
         "hello from my laptop browser",
-        "i want to talk to my pa about my flat",
+        "i want to talk to my pa please",
     ]
     clock.advance(MINUTE)
     chat.say(theirs[0])
