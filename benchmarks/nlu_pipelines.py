@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from bot.content import load_offer  # noqa: E402
 from bot.logsafe import configure_logging  # noqa: E402
 from bot.nlu_eval import evaluate, read_examples  # noqa: E402
-from dialogues.safety import default_lexicon  # noqa: E402
+from nlu.risk import default_detector  # noqa: E402
 from dialogues.understanding import Understander  # noqa: E402
 from nlu import IntentScore, NluResult, training  # noqa: E402
 from nlu.rasa_interpreter import RasaInterpreter  # noqa: E402
@@ -87,12 +87,12 @@ def main() -> None:
             )
             train_s = time.perf_counter() - started
             interpreter = RasaInterpreter(model)
-            understander = Understander(interpreter, default_lexicon())
+            understander = Understander(interpreter, default_detector())
             evaluate(understander, examples[:20])  # warm-up
             print(row(name, train_s, evaluate(understander, examples)), flush=True)
             if args.thresholds:
                 for threshold in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
-                    swept = Understander(Rethresholded(interpreter, threshold), default_lexicon())
+                    swept = Understander(Rethresholded(interpreter, threshold), default_detector())
                     print(
                         row(f"  threshold {threshold}", 0.0, evaluate(swept, examples)), flush=True
                     )

@@ -144,6 +144,10 @@ def _cmd_train(settings: Settings, args: argparse.Namespace) -> int:
     except ContentError as exc:
         print(f"carebot train: content error: {exc}", file=sys.stderr)
         return 1
+    from nlu.risk.classifier import load_or_train
+
+    # Cached by its data: retrained only when nlu/data/risk changed.
+    load_or_train(settings.model_path.parent)
     if args.if_changed and training.is_current(settings.model_path, examples):
         print(f"NLU model is up to date: {settings.model_path}")
         return 0
@@ -241,16 +245,28 @@ def _cmd_nlu(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bot.nlu_eval import TestFileError, evaluate, format_report, read_examples, write_confusion
-    from bot.runtime import load_interpreter
-    from dialogues.safety import default_lexicon
+    from bot.risk_eval import evaluate_risk, format_risk_report
+    from bot.runtime import load_interpreter, load_risk_detector
     from dialogues.understanding import Understander
+    from nlu.risk.data import RiskDataError, is_risk_file, read_messages
 
+    path = Path(args.file)
+    understander = Understander(load_interpreter(settings), load_risk_detector(settings))
+    if is_risk_file(path):
+        try:
+            messages = read_messages(path)
+        except RiskDataError as exc:
+            print(f"carebot nlu eval: {exc}", file=sys.stderr)
+            return 2
+        report = evaluate_risk(understander, messages)
+        print(format_risk_report(report, show_misses=args.misses))
+        return 0
     try:
-        examples = read_examples(Path(args.file))
+        examples = read_examples(path)
     except TestFileError as exc:
         print(f"carebot nlu eval: {exc}", file=sys.stderr)
         return 2
-    report = evaluate(Understander(load_interpreter(settings), default_lexicon()), examples)
+    report = evaluate(understander, examples)
     print(format_report(report))
     if args.misses:
         print("\nrouted wrongly (labelled -> routed: text):")

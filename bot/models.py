@@ -209,6 +209,9 @@ class Escalation(Base):
     reason = Column(String(32), nullable=False)
     urgency = Column(String(10), nullable=False)  # urgent or normal
     excerpt = Column(String(280))
+    # For a risk: the signals that raised it ({source, category, detail, language}), so a PA can
+    # see why (a phrase, the risk classifier's score and cue words). Erased with the excerpt.
+    risk_signals = Column(JSON)
     status = Column(String(16), nullable=False, default="open")
     # Why it went where it went: in_hours, out_of_hours, pa_away, no_pa, anonymous.
     routing = Column(String(20))

@@ -15,6 +15,9 @@ from bot.db import current_revision, head_revision, make_engine, session_factory
 from bot.settings import Settings
 from dialogues.engine import DialogueEngine
 from nlu import Interpreter
+from nlu.risk import RiskDetector
+from nlu.risk.classifier import load_or_train
+from nlu.risk.lexicon import LexiconError, load_lexicon
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,15 @@ def load_interpreter(settings: Settings) -> Interpreter:
         raise StartupError(str(exc)) from None
 
 
+def load_risk_detector(settings: Settings) -> RiskDetector:
+    """The lexicon and the risk classifier (cached beside the NLU model, trained if missing)."""
+    try:
+        lexicon = load_lexicon()
+    except LexiconError as exc:
+        raise StartupError(f"risk lexicon error: {exc}") from None
+    return RiskDetector(lexicon, load_or_train(settings.model_path.parent))
+
+
 def build_runtime(
     settings: Settings, *, interpreter: Interpreter | None = None, clock: Clock | None = None
 ) -> Runtime:
@@ -79,6 +91,7 @@ def build_runtime(
         interpreter or load_interpreter(settings),
         content.current,
         clock=clock or SystemClock(),
+        risk=load_risk_detector(settings),
         default_language=settings.default_language,
         default_council=settings.default_council,
         public_url=settings.public_url,

@@ -42,14 +42,17 @@ from dialogues.handlers import (
 )
 from dialogues.handlers import linking as linking_handler
 from dialogues.language_detect import detect as detect_language
-from dialogues.safety import Lexicon, default_lexicon
 from dialogues.types import InboundMessage, OutgoingMessage, Turn
 from dialogues.understanding import MAX_PARSED_CHARS, Understander, Understanding
 from nlu import Interpreter
+from nlu.risk import RiskDetector, default_detector
 
 log = logging.getLogger(__name__)
 
 _COUNCIL_ID = re.compile(r"[a-z][a-z0-9-]{0,63}")
+# After a risk message, a topic answer needs at least this confidence; below it, the bot
+# checks they are safe instead.
+CLEAR_CONFIDENCE = 0.6
 
 
 def clean_text(text: str | None) -> str:
@@ -71,11 +74,11 @@ class DialogueEngine:
         clock: Clock | None = None,
         default_language: str = "en",
         default_council: str | None = None,
-        lexicon: Lexicon | None = None,
+        risk: RiskDetector | None = None,
         public_url: str = "http://127.0.0.1:8080",
     ) -> None:
         self._sessions = sessions
-        self._understander = Understander(interpreter, lexicon or default_lexicon())
+        self._understander = Understander(interpreter, risk or default_detector())
         self._offer_source = offer_source
         self.clock = clock or SystemClock()
         self._default_language = default_language
@@ -383,11 +386,11 @@ class DialogueEngine:
         ctx.nlu = u.nlu
         # Safety first, whatever state the conversation is in and whatever was sent.
         if u.safety is not None:
-            seen = self._language_to_offer(ctx, inbound, text)
+            seen = self._language_to_offer(ctx, inbound, text) or self._risk_language(ctx, u)
             if seen is not None:
                 # What to do now, in the language they wrote in, before anything else.
                 ctx.t = Translator(seen)
-            return safety.safety(ctx, u.safety)
+            return safety.safety(ctx, u.safety, u.risk)
         held = escalations.handling(ctx.session, ctx.identity)
         if held is not None:
             # Their PA has the conversation: the bot stays quiet and tells the PA instead.
@@ -417,8 +420,16 @@ class DialogueEngine:
                 return keeping_in_touch.answer_optin(ctx, p.value)
             if p.kind == payloads.PRIVACY:
                 return privacy.privacy_button(ctx, p.value)
+            if p.kind == payloads.SAFE:
+                return safety.safe_answer(ctx, p.value)
         elif inbound.kind == "button":
             return small_talk.menu(ctx)
+        if safety.still_after_risk(ctx) and u.payload is None and self._vague(ctx, u):
+            # Read in the light of the risk message just before: check they are safe.
+            return safety.are_you_safe(ctx)
+        if u.intent == "data_delete" and u.command is not None:
+            # Only an explicit stop word or /stop stops messages at once.
+            return privacy.stop_or_delete(ctx)
         if (
             ctx.state == keeping_in_touch.AWAITING_CHECKIN_NOTE
             and u.payload is None
@@ -430,7 +441,31 @@ class DialogueEngine:
             typed = self._council_named(ctx, text)
             if typed is not None:
                 return offer.choose_council(ctx, typed)
-        return self._by_intent(ctx, u.intent)
+        reply = self._by_intent(ctx, u.intent)
+        if reply.state is None and safety.still_after_risk(ctx):
+            # A clear question answered; the next vague message is still checked.
+            reply.state, reply.state_data = safety.AFTER_RISK, safety.carried(ctx)
+        return reply
+
+    @staticmethod
+    def _risk_language(ctx: TurnContext, u: Understanding) -> str | None:
+        """The language of the risk phrase that fired, when they have not chosen one."""
+        if ctx.identity.language is not None or (
+            ctx.young_person is not None and ctx.young_person.language is not None
+        ):
+            return None
+        found = normalise_language(u.risk.language) if u.risk.language else None
+        return found if found is not None and found != ctx.t.language else None
+
+    @staticmethod
+    def _vague(ctx: TurnContext, u: Understanding) -> bool:
+        """Not a clear request the bot can answer (so, after a risk message, a safety check)."""
+        if u.command is not None:
+            return False
+        clear = {"pa_contact", "talk_to_pa", "language_change", "data_delete", "restart"}
+        if u.intent in clear or u.intent in ctx.offer.topic_ids():
+            return (u.confidence or 0.0) < CLEAR_CONFIDENCE
+        return True
 
     def _by_intent(self, ctx: TurnContext, intent: str | None) -> Reply:
         if intent == "greeting":
@@ -446,7 +481,7 @@ class DialogueEngine:
         if intent == "language_change":
             return language.menu(ctx)
         if intent == "data_delete":
-            return privacy.stop_or_delete(ctx)
+            return privacy.confirm_stop(ctx)
         if intent == "restart":
             return keeping_in_touch.restart(ctx)
         if intent is not None and intent in ctx.offer.topic_ids():

@@ -1,4 +1,4 @@
-"""What a message means: buttons, commands, the safety lexicon, then the classifier.
+"""What a message means: buttons, commands, risk detection, then the classifier.
 
 The engine and `carebot nlu eval` both use this, so the evaluation measures the path a real
 message takes, not the classifier alone.
@@ -10,13 +10,14 @@ from dataclasses import dataclass
 
 from bot.i18n import normalise_language
 from dialogues import payloads
-from dialogues.safety import CRISIS, HOMELESS_NOW, Lexicon
 from nlu import Interpreter, NluResult
 from nlu.result import FALLBACK_INTENT
+from nlu.risk import LEGACY, NO_RISK, RiskAssessment, RiskDetector
 
 # Longer messages are stored whole but not parsed: nobody asks a question in 2,000 characters.
 MAX_PARSED_CHARS = 2000
-SAFETY_INTENTS = frozenset({CRISIS, HOMELESS_NOW})
+# The topic classifier's own safety intents (it knows two kinds; risk detection knows more).
+SAFETY_INTENTS = frozenset(LEGACY)
 # Intents a button may stand for; anything else in an intent: payload is forged.
 BUTTON_INTENTS = frozenset(
     {"greeting", "thanks", "pa_contact", "talk_to_pa", "language_change", *SAFETY_INTENTS}
@@ -73,6 +74,8 @@ class Understanding:
     payload: payloads.Payload | None = None
     safety: str | None = None
     command: str | None = None
+    # Why a risk was raised (or NO_RISK), for the PA and the evaluation.
+    risk: RiskAssessment = NO_RISK
 
     @property
     def routed(self) -> str:
@@ -86,9 +89,9 @@ class Understanding:
 
 
 class Understander:
-    def __init__(self, interpreter: Interpreter, lexicon: Lexicon) -> None:
+    def __init__(self, interpreter: Interpreter, risk: RiskDetector) -> None:
         self._interpreter = interpreter
-        self._lexicon = lexicon
+        self._risk = risk
 
     def button(self, raw_payload: str | None, topics: frozenset[str]) -> Understanding:
         payload = payloads.parse(raw_payload)
@@ -111,29 +114,38 @@ class Understander:
             payloads.OPTIN: "optin_answer",
             payloads.PRIVACY: "data_delete",
         }[payload.kind]
-        hit = intent if intent in SAFETY_INTENTS else None
+        hit = LEGACY[intent] if intent in SAFETY_INTENTS else None
         return Understanding(intent=intent, confidence=1.0, payload=payload, safety=hit)
 
     def unparsed(self, text: str) -> Understanding:
-        """Media, empty or over-long messages: not classified, but still safety-checked."""
-        hit = self._lexicon.match(text) if text else None
-        return Understanding(intent=hit, confidence=1.0 if hit else None, safety=hit)
+        """Media, empty or over-long messages: not classified, but still risk-checked (a long
+        message is checked whole: a risk buried in 10 kB of text still counts)."""
+        risk = self._risk.assess(text) if text else NO_RISK
+        hit = risk.category
+        return Understanding(intent=hit, confidence=1.0 if hit else None, safety=hit, risk=risk)
 
     def text(self, text: str) -> Understanding:
         if not text or len(text) > MAX_PARSED_CHARS:
             return self.unparsed(text)
         command = text.split()[0].lower() if text.startswith("/") else None
-        if command in COMMANDS:
-            return Understanding(intent=COMMANDS[command], confidence=1.0, command=command)
         bare = " ".join(text.casefold().strip(" .!").split())
+        if command in COMMANDS and len(text.split()) == 1:
+            return Understanding(intent=COMMANDS[command], confidence=1.0, command=command)
         if bare in STOP_WORDS:
+            # Only an explicit stop word stops messages at once (a whole-message match).
             return Understanding(intent="data_delete", confidence=1.0, command="stop")
         if bare in RESTART_WORDS:
             return Understanding(intent="restart", confidence=1.0, command="restart")
-        lexicon_hit = self._lexicon.match(text)
         result = self._interpreter.parse(text)
-        # Either the lexicon or the classifier can open the safety path; neither can close it.
-        safety_path = lexicon_hit or (result.intent if result.intent in SAFETY_INTENTS else None)
+        # The lexicon, the risk classifier and the topic classifier's safety intents can each
+        # raise a risk; none can lower one the others raised.
+        risk = self._risk.assess(text, intent=result.intent, intent_confidence=result.confidence)
+        if command in COMMANDS and risk.category is None:
+            return Understanding(intent=COMMANDS[command], confidence=1.0, command=command)
         return Understanding(
-            intent=result.intent, confidence=result.confidence, nlu=result, safety=safety_path
+            intent=result.intent,
+            confidence=result.confidence,
+            nlu=result,
+            safety=risk.category,
+            risk=risk,
         )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.advisers import notify
 from bot.advisers.working_time import Hours
+from bot.keeping_in_touch import hold
 from bot.models import (
     AuditEvent,
     ChannelIdentity,
@@ -136,9 +137,10 @@ def open_escalation(
     text: str | None,
     now: datetime,
     public_url: str,
+    risk_signals: list[dict[str, str | None]] | None = None,
 ) -> Opened:
     """Open (or, if one for the same reason is still open, reuse) an escalation, route it and
-    queue its notifications in this transaction."""
+    queue its notifications in this transaction. An urgent one holds routine messages."""
     for existing in active_for(session, identity):
         if existing.reason == reason and existing.status == OPEN:
             _audit(session, now, "bot", "escalation_repeated", existing, reason=reason)
@@ -160,6 +162,7 @@ def open_escalation(
         reason=reason,
         urgency=urgency,
         excerpt=_excerpt(text),
+        risk_signals=risk_signals,
         status=OPEN,
         routing=routing,
         # Told to the duty contact: by email where the team has a duty inbox, and always in
@@ -181,6 +184,8 @@ def open_escalation(
         routing=routing,
     )
     notify.escalation_opened(session, esc, now=now, public_url=public_url)
+    if urgency == URGENT and esc.young_person_id is not None:
+        hold.hold(session, esc.young_person_id)
     log.info(
         "escalation opened id=%s reason=%s urgency=%s routing=%s", esc.id, reason, urgency, routing
     )
@@ -243,6 +248,8 @@ def reply(
         escalation.handling_staff_id = staff.id
         escalation.handling_since = now
         _audit(session, now, _staff_actor(staff), "conversation_taken_over", escalation)
+        if escalation.young_person_id is not None:
+            hold.hold(session, escalation.young_person_id)
     session.flush()
     _audit(session, now, _staff_actor(staff), "pa_replied", escalation, outbox_id=item.id)
     return item
@@ -253,6 +260,8 @@ def hand_back(session: Session, escalation: Escalation, staff: StaffAccount, now
         escalation.handling_staff_id = None
         escalation.handling_since = None
         _audit(session, now, _staff_actor(staff), "conversation_handed_back", escalation)
+        if escalation.young_person_id is not None:
+            hold.release(session, escalation.young_person_id, now)
 
 
 def resolve(session: Session, escalation: Escalation, staff: StaffAccount, now: datetime) -> None:
@@ -266,6 +275,8 @@ def resolve(session: Session, escalation: Escalation, staff: StaffAccount, now: 
     escalation.resolved_at = now
     escalation.resolved_by_id = staff.id
     _audit(session, now, _staff_actor(staff), "escalation_resolved", escalation)
+    if escalation.young_person_id is not None:
+        hold.release(session, escalation.young_person_id, now)
 
 
 def reescalate_overdue(session: Session, now: datetime, *, public_url: str) -> list[int]:

@@ -26,14 +26,21 @@ from bot.content.model import (
     Link,
     Offer,
     Problem,
+    SafetyService,
+    SafetyServices,
     Topic,
     Translation,
     Variant,
 )
 from bot.i18n import EASY_ENGLISH
+from nlu.risk.taxonomy import CATEGORIES as RISK_CATEGORIES
 
 SCHEMA_DIR = "schema"
 COUNCIL_FILE = "council.yml"
+# The numbers for risk replies, beside the council folders (see the file's own comments).
+SAFETY_FILE = "safety_services.yml"
+# A safeguarding lead re-checks the numbers at least this often.
+SAFETY_RECHECK = timedelta(days=183)
 _PLACEHOLDER = re.compile(r"\{amount:([a-z][a-z0-9_]*)\}")
 _ANY_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 REVIEW_EVERY = timedelta(days=365)
@@ -404,6 +411,7 @@ def check_offer(
                         name=f.data["name"],
                         short_name=f.data.get("short_name") or f.data["name"][:24],
                         owner=f.data["owner"],
+                        children_duty_phone=f.data.get("children_duty_phone"),
                     )
         topics[folder.name] = {}
         for path in sorted(folder.glob("*.yml")):
@@ -507,13 +515,53 @@ def check_offer(
                             severity="warning",
                         )
 
+    safety = _build_safety(root, files, today)
     problems = sorted(
         (p for f in files for p in f.problems),
         key=lambda p: (p.severity != "error", p.path, p.line),
     )
     if any(p.severity == "error" for p in problems):
         return CheckResult(None, problems)
-    return CheckResult(Offer(councils=councils, topics=topics), problems)
+    return CheckResult(Offer(councils=councils, topics=topics, safety=safety), problems)
+
+
+def _build_safety(root: Path, files: list[_File], today: date) -> SafetyServices | None:
+    """Read safety_services.yml: every service a category names must exist, and an old check
+    is a warning (the numbers must stay right)."""
+    path = root / SAFETY_FILE
+    if not path.is_file():
+        missing = _File(path, str(path.relative_to(root.parent)))
+        missing.add([], "missing; the bot needs it for its risk replies", line=1)
+        files.append(missing)
+        return None
+    f = _read(path, root)
+    files.append(f)
+    if f.data is None:
+        return None
+    _schema_problems(f, "safety.schema.json")
+    if f.problems:
+        return None
+    services = {sid: SafetyService(id=sid, **fields) for sid, fields in f.data["services"].items()}
+    by_category: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    for category, entry in f.data["categories"].items():
+        if category not in RISK_CATEGORIES:
+            f.add(["categories", category], f"{category!r} is not a risk category")
+        for key in ("services", "under_18"):
+            for i, sid in enumerate(entry.get(key) or ()):
+                if sid not in services:
+                    f.add(["categories", category, key, i], f"{sid!r} is not in `services`")
+        by_category[category] = (tuple(entry["services"]), tuple(entry.get("under_18") or ()))
+    checked = _date(f, ["checked_on"], f.data["checked_on"])
+    if checked is not None and today - checked > SAFETY_RECHECK:
+        f.add(
+            ["checked_on"],
+            f"the numbers were last checked on {checked.isoformat()}; check every number "
+            "and update the date",
+            severity="warning",
+        )
+    if (f.problems and any(p.severity == "error" for p in f.problems)) or checked is None:
+        return None
+    return SafetyServices(checked, f.data["checked_by"], services, by_category)
 
 
 def load_offer(root: Path, *, today: date | None = None) -> Offer:

@@ -158,6 +158,45 @@ class Council:
     name: str
     short_name: str
     owner: str
+    # Children's services out-of-hours line: given to under-18s at risk (a child in law).
+    children_duty_phone: str | None = None
+
+
+@dataclass(frozen=True)
+class SafetyService:
+    """A service the bot gives when someone may be at risk (offer_content/safety_services.yml)."""
+
+    id: str
+    name: str
+    phone: str | None = None
+    text_word: str | None = None
+    text_number: str | None = None
+    max_age: int | None = None
+    always_open: bool = False
+
+
+@dataclass(frozen=True)
+class SafetyServices:
+    checked_on: date
+    checked_by: str
+    services: Mapping[str, SafetyService]
+    # risk category -> (services for everyone, services for under-18s)
+    by_category: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]
+
+    def for_category(self, category: str, age: int | None) -> list[SafetyService]:
+        """The services to list for this risk and age, in the order staff chose."""
+        everyone, children = self.by_category.get(category, ((), ()))
+        ids = children if age is not None and age < 18 and children else everyone
+        return [
+            self.services[i]
+            for i in ids
+            if i in self.services
+            and (age is None or self.services[i].max_age is None or age <= self.services[i].max_age)
+        ]
+
+    @property
+    def emergency(self) -> SafetyService:
+        return self.services["emergency"]
 
 
 @dataclass(frozen=True)
@@ -166,6 +205,8 @@ class Offer:
 
     councils: Mapping[str, Council]
     topics: Mapping[str, Mapping[str, Topic]]  # council id (or NATIONAL) -> topic id -> topic
+    # The numbers for risk replies; None only for content folders made without them (tests).
+    safety: SafetyServices | None = None
 
     def topic(self, council_id: str | None, topic_id: str) -> Topic | None:
         """The council's own topic, else the national one (also for an unknown council)."""

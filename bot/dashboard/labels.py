@@ -6,6 +6,13 @@ REASONS = {
     "asked_for_pa": "Asked for their PA",
     "crisis": "Crisis (safety)",
     "homeless_now": "Homeless tonight",
+    "suicide_self_harm": "Risk: suicide or self-harm",
+    "abuse_violence": "Risk: violence, threats or abuse",
+    "exploitation": "Risk: exploitation",
+    "medical_emergency": "Risk: medical emergency",
+    "homeless_tonight": "Risk: homeless tonight",
+    "no_food_money_heat": "Risk: no food, money or heating today",
+    "eviction_risk": "Risk: at risk of eviction",
     "not_understood": "The bot could not help",
     "checkin_not_good": "Check-in: not doing well",
     "lost_contact": "Lost contact",
@@ -34,6 +41,7 @@ DELIVERY = {
     "sent": "Sent",
     "failed": "Not delivered",
     "cancelled": "Cancelled",
+    "held": "Waiting (an urgent escalation is open)",
     "unconfirmed": "Not confirmed (interrupted while sending)",
 }
 
@@ -72,3 +80,9 @@ def kind_label(kind: str | None) -> str | None:
     if kind == "button":
         return "pressed a button"
     return KINDS.get(kind, f"sent a {kind.replace('_', ' ')}")
+
+RISK_SOURCES = {
+    "lexicon": "Risk phrase matched",
+    "classifier": "Risk classifier",
+    "intent": "Topic classifier",
+}

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.advisers import escalations, reach
 from bot.i18n import Translator, normalise_language
-from bot.keeping_in_touch import planner
+from bot.keeping_in_touch import hold, planner
 from bot.keeping_in_touch.planner import Planned
 from bot.keeping_in_touch.plans import plan_for
 from bot.keeping_in_touch.quiet_hours import next_allowed
@@ -35,6 +35,7 @@ WHATSAPP_WINDOW = timedelta(hours=24)
 @dataclass
 class Counts:
     queued: int = 0
+    held: int = 0
     escalated: int = 0
     unreachable: int = 0
     already: int = 0
@@ -162,7 +163,12 @@ def _run_batch(
     ).scalars():
         chats[identity.young_person_id].append(identity)
     due: list[tuple[YoungPerson, Planned]] = []
+    # Someone who may be at risk gets no routine message now; it is planned again after.
+    held = hold.held_people(session, ids)
     for yp in batch:
+        if yp.id in held:
+            counts.held += 1
+            continue
         council = councils[yp.council_id]
         events = planner.upcoming(
             yp, plans.get(yp.id), council, now, last_contact=last_contact(chats[yp.id])

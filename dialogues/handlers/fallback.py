@@ -7,14 +7,139 @@ from dialogues.context import Reply, TurnContext
 from dialogues.handlers.common import menu_buttons
 from dialogues.handlers.pa import escalate, promise
 from dialogues.types import OutgoingMessage
+from nlu.normalise import normalise
 
 # Misses in a row (this one included) after which a person is asked to help.
 ESCALATE_AFTER = 2
+# Messages that are not a question the bot failed: "ok", "lol", an emoji, a rude word. They
+# get a light reply and never count towards asking the PA to step in.
+_ACKNOWLEDGE = frozenset(
+    [
+        "ok",
+        "okay",
+        "okk",
+        "k",
+        "kk",
+        "lol",
+        "lool",
+        "lmao",
+        "lmfao",
+        "rofl",
+        "haha",
+        "hahaha",
+        "hehe",
+        "hmm",
+        "hm",
+        "mm",
+        "ye",
+        "yea",
+        "yeah",
+        "yep",
+        "yes",
+        "yup",
+        "no",
+        "nah",
+        "nope",
+        "cool",
+        "fine",
+        "alright",
+        "right",
+        "sure",
+        "meh",
+        "bruh",
+        "wow",
+        "oh",
+        "ah",
+        "ahh",
+        "soz",
+        "sorry",
+        "nvm",
+        "nevermind",
+        "whatever",
+        "idc",
+        "safe",
+        "bet",
+        "kl",
+        "thanks",
+        "thank",
+        "you",
+        "cheers",
+        "ta",
+        "great",
+        "nice",
+        "good",
+    ]
+)
+_RUDE = frozenset(
+    [
+        "ffs",
+        "fs",
+        "shit",
+        "shite",
+        "crap",
+        "fuck",
+        "fucking",
+        "fuckin",
+        "fucks",
+        "fk",
+        "fking",
+        "wtf",
+        "damn",
+        "bollocks",
+        "piss",
+        "pissed",
+        "off",
+        "stupid",
+        "useless",
+        "rubbish",
+        "trash",
+        "dumb",
+        "idiot",
+        "bloody",
+        "hell",
+        "sod",
+        "bs",
+    ]
+)
+_FILLER = frozenset(
+    [
+        "this",
+        "bot",
+        "is",
+        "you",
+        "are",
+        "so",
+        "such",
+        "a",
+        "the",
+        "it",
+        "that",
+        "i",
+        "am",
+        "just",
+        "what",
+        "really",
+    ]
+)
+
+
+def is_noise(text: str | None) -> bool:
+    """No letters at all (emoji, punctuation), or only acknowledgements and rude words."""
+    words = normalise(text or "").split()
+    if not words:
+        return True
+    if len(words) > 6:
+        return False
+    known = _ACKNOWLEDGE | _RUDE
+    return all(w in known or w in _FILLER for w in words) and any(w in known for w in words)
 
 
 def fallback(ctx: TurnContext) -> Reply:
     _ = ctx.t.gettext
     topics = ctx.offer.topic_ids()
+    if is_noise(ctx.text):
+        text = _("I'm a bot, so I might get things wrong. Tap a topic, or talk to your PA.")
+        return Reply([OutgoingMessage(text, menu_buttons(ctx.offer, ctx.council_id, ctx.t))])
     if ctx.misses + 1 >= ESCALATE_AFTER and ctx.young_person is not None:
         esc = escalate(ctx, "not_understood")
         text = _("Sorry, I still don't understand. A person can help with this.")

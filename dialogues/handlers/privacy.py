@@ -66,10 +66,31 @@ def stop(ctx: TurnContext) -> None:
 
 
 def stop_or_delete(ctx: TurnContext) -> Reply:
-    _ = ctx.t.gettext
+    """An explicit stop word or /stop: stopped at once (and asked about deleting, if said)."""
     stop(ctx)
     if ctx.text and _DELETE_WORDS.search(ctx.text):
         return ask_to_delete(ctx)
+    return _stopped(ctx)
+
+
+def confirm_stop(ctx: TurnContext) -> Reply:
+    """The classifier only thinks they want to stop: never guessed, always asked."""
+    _ = ctx.t.gettext
+    if ctx.text and _DELETE_WORDS.search(ctx.text):
+        return ask_to_delete(ctx)
+    lines = [
+        _("Do you want me to stop sending you messages?"),
+        _("You can still write to me any time."),
+    ]
+    buttons = (
+        Button(_("Yes, stop messages"), payloads.make(payloads.PRIVACY, "stop_yes")),
+        Button(_("No, keep them"), payloads.make(payloads.PRIVACY, "stop_no")),
+    )
+    return Reply([OutgoingMessage("\n".join(lines), buttons)])
+
+
+def _stopped(ctx: TurnContext) -> Reply:
+    _ = ctx.t.gettext
     lines = [
         _("OK. I won't send you messages unless you write to me first."),
         _("You can still ask me anything. To get my messages again, tap below."),
@@ -105,6 +126,12 @@ def privacy_button(ctx: TurnContext, value: str) -> Reply:
         return ask_to_delete(ctx)
     if value == "delete_no":
         return Reply([OutgoingMessage(_("OK, I've kept them."), (talk_to_pa_button(ctx.t),))])
+    if value == "stop_yes":
+        stop(ctx)
+        return _stopped(ctx)
+    if value == "stop_no":
+        text = _("OK, nothing has changed.")
+        return Reply([OutgoingMessage(text, (talk_to_pa_button(ctx.t),))])
     return delete_conversation(ctx)
 
 
@@ -157,7 +184,7 @@ def delete_conversation(ctx: TurnContext) -> Reply:
     session.execute(
         update(Escalation)
         .where(who_escalations)
-        .values(excerpt=None)
+        .values(excerpt=None, risk_signals=None)
         .execution_options(synchronize_session=False)
     )
     session.add(

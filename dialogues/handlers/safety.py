@@ -1,52 +1,184 @@
-"""Crisis and homeless-tonight replies: what to do now comes first, at any hour."""
+"""Risk replies: what to do now first, the right numbers, then who has been told, at any hour.
+
+Each risk category has its own first words; the numbers come from
+offer_content/safety_services.yml (checked by staff), never from this file. After a risk
+message the conversation stays in AFTER_RISK for a while, so a vague follow-up gets "Are you
+safe right now?" rather than a fallback.
+"""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from bot.advisers import escalations
+from bot.clock import age_on
+from bot.content.model import SafetyService
+from bot.i18n import Translator
+from bot.models import Escalation
+from dialogues import payloads
 from dialogues.context import Reply, TurnContext
+from dialogues.handlers.common import talk_to_pa_button
 from dialogues.handlers.pa import escalate
-from dialogues.safety import CRISIS
-from dialogues.types import OutgoingMessage
+from dialogues.types import Button, OutgoingMessage
+from nlu.risk import LEGACY, RiskAssessment
+from nlu.risk.taxonomy import (
+    ABUSE_VIOLENCE,
+    EVICTION_RISK,
+    EXPLOITATION,
+    HOMELESS_TONIGHT,
+    MEDICAL_EMERGENCY,
+    NO_FOOD_MONEY_HEAT,
+    SUICIDE_SELF_HARM,
+)
 
 log = logging.getLogger(__name__)
 
+AFTER_RISK = "after_risk"
+# A follow-up is read in the light of a risk message for this many messages and this long.
+FOLLOW_UPS = 3
+FOLLOW_UP_WINDOW = timedelta(hours=6)
+# What to say when no number for 999 is configured (the data file is missing or broken).
+_EMERGENCY_FALLBACK = "999"
 
-def safety(ctx: TurnContext, category: str) -> Reply:
+
+def N_(message: str) -> str:
+    """Marks a string for translation where it is defined; it is translated when used."""
+    return message
+
+
+# For each category: a warm first line, then what to do now. {emergency} is 999 (from data).
+FIRST_WORDS: dict[str, tuple[str, str]] = {
+    MEDICAL_EMERGENCY: (
+        N_("Call {emergency} now and ask for an ambulance."),
+        N_(
+            "Stay with them. If they are breathing, lie them on their side. "
+            "Do what the call handler tells you."
+        ),
+    ),
+    SUICIDE_SELF_HARM: (
+        N_("I'm really glad you told me. You don't have to deal with this on your own."),
+        N_("If you might act on these thoughts, or you've hurt yourself, call {emergency} now."),
+    ),
+    ABUSE_VIOLENCE: (
+        N_("I'm sorry this is happening. It is not your fault."),
+        N_(
+            "If you are in danger now, call {emergency}. If you can't talk, "
+            "call {emergency} and press 55 when asked."
+        ),
+    ),
+    EXPLOITATION: (
+        N_("Thank you for telling me. You are not in trouble for telling me."),
+        N_(
+            "If you are in danger now, call {emergency}. Nobody has the right to make you "
+            "do things for them."
+        ),
+    ),
+    HOMELESS_TONIGHT: (
+        N_("I'm sorry. Let's get you somewhere safe tonight."),
+        N_("If you are in danger, call {emergency}."),
+    ),
+    NO_FOOD_MONEY_HEAT: (
+        N_("Thanks for telling me. Nobody should go without food or heat."),
+        N_("Your leaving care team can help in an emergency, today."),
+    ),
+    EVICTION_RISK: (
+        N_("Thanks for telling me. There is still time to sort this out."),
+        N_(
+            "Keep every letter you get. Don't agree to leave until you've talked to "
+            "your PA or Shelter."
+        ),
+    ),
+}
+# What they need from the council, by category: the duty line at once, or the team today.
+_DUTY_NOW = frozenset({MEDICAL_EMERGENCY, SUICIDE_SELF_HARM, ABUSE_VIOLENCE, EXPLOITATION})
+
+
+def category_of(name: str) -> str:
+    """A stored category, including the two older names, as today's category."""
+    return LEGACY.get(name, name)
+
+
+def _age(ctx: TurnContext) -> int | None:
+    yp = ctx.young_person
+    return age_on(yp.date_of_birth, ctx.today) if yp is not None else None
+
+
+def _emergency(ctx: TurnContext) -> str:
+    safety = ctx.offer.safety
+    return (safety.emergency.phone if safety else None) or _EMERGENCY_FALLBACK
+
+
+def service_line(t: Translator, service: SafetyService) -> str:
+    _ = t.gettext
+    if service.phone:
+        line = _("{name}: call {phone}").format(name=service.name, phone=service.phone)
+    else:
+        line = _("{name}: text {word} to {number}").format(
+            name=service.name, word=service.text_word, number=service.text_number
+        )
+    if service.always_open:
+        line += " " + _("(free, any time)")
+    return line
+
+
+def _council_lines(ctx: TurnContext, category: str) -> list[str]:
     _ = ctx.t.gettext
     team = ctx.team()
-    pa = ctx.young_person.pa if ctx.young_person else None
-    if category == CRISIS:
-        lines = [
-            _("If you are in danger now, call 999."),
-            _("You can talk to Samaritans any time, free, on 116 123. Or text SHOUT to 85258."),
-        ]
-        if team is not None:
-            lines.append(
-                _("Out of hours, call the duty team on {phone}.").format(phone=team.duty_phone)
-            )
-    else:
-        lines = [_("I'm sorry. Let's get you somewhere safe tonight.")]
-        if team is not None:
-            lines.append(_("Call the duty team now on {phone}.").format(phone=team.duty_phone))
-        else:
+    lines: list[str] = []
+    age = _age(ctx)
+    council = ctx.offer.councils.get(ctx.council_id or "")
+    if age is not None and age < 18 and council is not None and council.children_duty_phone:
+        lines.append(
+            _("Children's services out of hours: {phone}").format(phone=council.children_duty_phone)
+        )
+    if team is None:
+        if category == HOMELESS_TONIGHT:
             lines.append(
                 _(
                     "Call your council's housing team now and say you have nowhere to sleep "
                     "tonight. They have to help you look for somewhere safe."
                 )
             )
-        lines.append(_("If you are in danger, call 999."))
-    messages = [OutgoingMessage("\n".join(lines))]
-    # Signposting comes first and never depends on the escalation being recorded: if that
-    # fails, the young person still gets what to do now (and we do not claim we told anyone).
-    try:
-        with ctx.session.begin_nested():
-            esc = escalate(ctx, category, escalations.URGENT)
-    except Exception:
-        log.exception("could not record a safety escalation identity=%s", ctx.identity.id)
-        return Reply(messages)
+        return lines
+    if category == HOMELESS_TONIGHT:
+        lines.insert(0, _("Call the duty team now on {phone}.").format(phone=team.duty_phone))
+    elif category in _DUTY_NOW:
+        lines.append(
+            _("Out of hours, call the duty team on {phone}.").format(phone=team.duty_phone)
+        )
+    else:
+        lines.append(
+            _("Call {team} on {phone}. Out of hours: {duty}.").format(
+                team=team.name, phone=team.phone, duty=team.duty_phone
+            )
+        )
+    return lines
+
+
+def what_to_do_now(ctx: TurnContext, category: str) -> str:
+    """The first message: warm words, what to do now, then the numbers. Never fails."""
+    _ = ctx.t.gettext
+    emergency = _emergency(ctx)
+    first, now = FIRST_WORDS[category]
+    lines = [_(first).format(emergency=emergency), _(now).format(emergency=emergency)]
+    council = _council_lines(ctx, category)
+    if category == HOMELESS_TONIGHT:
+        # Where to sleep tonight comes before everything else.
+        lines = [lines[0], *council, lines[1]]
+        council = []
+    safety = ctx.offer.safety
+    if safety is not None:
+        lines += [service_line(ctx.t, s) for s in safety.for_category(category, _age(ctx))]
+    lines += council
+    return "\n".join(lines)
+
+
+def _told(ctx: TurnContext, esc: Escalation) -> str | None:
+    """Who has been told, only as far as it is true."""
+    _ = ctx.t.gettext
+    pa = ctx.young_person.pa if ctx.young_person else None
+    team = ctx.team()
     told: list[str] = []
     if pa is not None and esc.routing == escalations.IN_HOURS:
         told.append(_("I've told your PA, {name}.").format(name=pa.name))
@@ -56,6 +188,77 @@ def safety(ctx: TurnContext, category: str) -> Reply:
         told.append(_("I've told the duty team. They can reply to you here."))
     if pa is not None:
         told.append(_("You can also call {name} on {phone}.").format(name=pa.name, phone=pa.phone))
+    return "\n".join(told) if told else None
+
+
+def safety(ctx: TurnContext, category: str, risk: RiskAssessment | None = None) -> Reply:
+    category = category_of(category)
+    messages = [OutgoingMessage(what_to_do_now(ctx, category))]
+    state_data = {"category": category, "left": FOLLOW_UPS, "since": ctx.now.isoformat()}
+    # Signposting comes first and never depends on the escalation being recorded: if that
+    # fails, the young person still gets what to do now (and we do not claim we told anyone).
+    try:
+        with ctx.session.begin_nested():
+            esc = escalate(ctx, category, escalations.URGENT)
+            if risk is not None and risk.signals and esc.risk_signals is None:
+                esc.risk_signals = [s.as_dict() for s in risk.signals]
+    except Exception:
+        log.exception("could not record a safety escalation identity=%s", ctx.identity.id)
+        return Reply(messages, state=AFTER_RISK, state_data=state_data)
+    told = _told(ctx, esc)
     if told:
-        messages.append(OutgoingMessage("\n".join(told)))
-    return Reply(messages, escalation=esc)
+        messages.append(OutgoingMessage(told))
+    return Reply(messages, escalation=esc, state=AFTER_RISK, state_data=state_data)
+
+
+def still_after_risk(ctx: TurnContext) -> bool:
+    """This message follows a risk message closely enough to be read in its light."""
+    if ctx.state != AFTER_RISK:
+        return False
+    since = ctx.state_data.get("since")
+    try:
+        started = datetime.fromisoformat(since) if isinstance(since, str) else None
+    except ValueError:
+        started = None
+    left = ctx.state_data.get("left", 0)
+    return (
+        started is not None
+        and isinstance(left, int)
+        and left > 0
+        and ctx.now - started <= FOLLOW_UP_WINDOW
+    )
+
+
+def carried(ctx: TurnContext) -> dict[str, object]:
+    """The after-risk state for the next message (one fewer follow-up left)."""
+    return {**ctx.state_data, "left": int(ctx.state_data.get("left", 1)) - 1}
+
+
+def are_you_safe(ctx: TurnContext) -> Reply:
+    """A vague or short follow-up after a risk message: check, and give the numbers again."""
+    _ = ctx.t.gettext
+    category = category_of(str(ctx.state_data.get("category") or SUICIDE_SELF_HARM))
+    if category not in FIRST_WORDS:
+        category = SUICIDE_SELF_HARM
+    text = "\n".join([_("Are you safe right now?"), what_to_do_now(ctx, category)])
+    buttons = (
+        Button(_("I'm safe now"), payloads.make(payloads.SAFE, "yes")),
+        Button(_("I'm not safe"), payloads.make(payloads.SAFE, "no")),
+        talk_to_pa_button(ctx.t),
+    )
+    return Reply([OutgoingMessage(text, buttons)], state=AFTER_RISK, state_data=carried(ctx))
+
+
+def safe_answer(ctx: TurnContext, value: str) -> Reply:
+    _ = ctx.t.gettext
+    category = category_of(str(ctx.state_data.get("category") or SUICIDE_SELF_HARM))
+    if category not in FIRST_WORDS:
+        category = SUICIDE_SELF_HARM
+    if value == "no":
+        return safety(ctx, category)
+    lines = [
+        _("I'm glad you're safe right now."),
+        _("Someone from your leaving care team will still be in touch."),
+        _("If things change, message me or call {emergency}.").format(emergency=_emergency(ctx)),
+    ]
+    return Reply([OutgoingMessage("\n".join(lines), (talk_to_pa_button(ctx.t),))])

@@ -196,19 +196,17 @@ def test_arabic_interface(chat: Chat) -> None:
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_every_crisis_phrase_gets_the_crisis_reply_first(engine) -> None:
-    import yaml
+def test_every_risk_phrase_gets_its_risk_reply_first(engine) -> None:
+    from nlu.risk.lexicon import default_lexicon
 
-    from dialogues.safety import LEXICON_PATH
-
-    lexicon = yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8"))
     chat = Chat(engine).link("demo-19")
-    for phrases in lexicon["crisis"].values():
-        for phrase in phrases:
-            turn = chat.say(phrase)
-            assert turn.safety == "crisis", phrase
-            assert "999" in turn.messages[0].text and "116 123" in turn.messages[0].text
-            assert turn.escalation is not None and turn.escalation["urgency"] == "urgent"
+    for phrase in default_lexicon().phrases:
+        turn = chat.say(phrase.shown)
+        expected = default_lexicon().match(phrase.shown)
+        assert turn.safety == expected, phrase
+        assert turn.escalation is not None and turn.escalation["urgency"] == "urgent", phrase
+        if expected in ("suicide_self_harm", "abuse_violence", "medical_emergency"):
+            assert "999" in turn.messages[0].text, phrase
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

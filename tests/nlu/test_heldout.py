@@ -11,7 +11,8 @@ import yaml
 from bot.content import load_offer
 from bot.nlu_eval import read_examples
 from bot.settings import PROJECT_ROOT
-from dialogues.safety import CRISIS, default_lexicon
+from bot.nlu_eval import CRISIS
+from nlu.risk import default_detector
 from dialogues.understanding import Understander
 from nlu.training import DATA_DIR
 
@@ -68,7 +69,7 @@ def test_heldout_is_big_and_messy_enough() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("path", TEST_SETS, ids=[p.name for p in TEST_SETS])
 def test_every_test_set_crisis_message_takes_the_crisis_path(interpreter, path: Path) -> None:
-    understander = Understander(interpreter, default_lexicon())
+    understander = Understander(interpreter, default_detector())
     missed = [
         e.text
         for e in read_examples(path)

@@ -15,8 +15,9 @@ import pytest
 
 from bot.nlu_eval import evaluate, read_examples
 from bot.settings import PROJECT_ROOT
-from dialogues.safety import CRISIS, default_lexicon
-from dialogues.safety import normalise as fold_arabic_script
+from bot.nlu_eval import CRISIS
+from nlu.risk import default_detector
+from nlu.normalise import fold_script as fold_arabic_script
 from dialogues.understanding import Understander
 from tests.nlu.test_heldout import normalise, training_texts
 
@@ -103,7 +104,7 @@ def test_multilingual_sets_cover_the_main_topics_and_acts(path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def understander(interpreter) -> Understander:
-    return Understander(interpreter, default_lexicon())
+    return Understander(interpreter, default_detector())
 
 
 @pytest.mark.slow

@@ -43,6 +43,7 @@ def content(tmp_path: Path) -> Path:
     root = tmp_path / "offer_content"
     shutil.copytree(PROJECT_ROOT / "offer_content" / "schema", root / "schema")
     shutil.copytree(PROJECT_ROOT / "offer_content" / "national", root / "national")
+    shutil.copy(PROJECT_ROOT / "offer_content" / "safety_services.yml", root)
     (root / "testshire").mkdir()
     (root / "testshire" / "council.yml").write_text(
         "id: testshire\nname: Testshire County Council\nowner: Test team\n"
@@ -244,3 +245,28 @@ def test_missing_stale_and_draft_translations_are_warnings(content: Path) -> Non
         "qualified translator" in warnings
     )
     assert lines(content) == []
+
+
+def test_safety_numbers_are_checked(content: Path) -> None:
+    services = content / "safety_services.yml"
+    text = services.read_text()
+    services.write_text(text.replace("services: [shelter]", "services: [shelterr]", 1))
+    assert any("'shelterr' is not in `services`" in line for line in lines(content))
+    services.write_text(text.replace('phone: "116 123"', 'phone: "call us"'))
+    assert any("safety_services.yml" in line and "samaritans.phone" in line for line in lines(content))
+    services.write_text(text)
+    old = text.replace('checked_on: "2026-12-06"', 'checked_on: "2025-01-01"')
+    services.write_text(old)
+    assert any("last checked on 2025-01-01" in line for line in lines(content, "warning"))
+    services.unlink()
+    assert any("safety_services.yml" in line and "missing" in line for line in lines(content))
+
+
+def test_safety_services_follow_age(content: Path) -> None:
+    safety = load_offer(content, today=TODAY).safety
+    assert safety is not None
+    adult = [s.id for s in safety.for_category("suicide_self_harm", 22)]
+    child = [s.id for s in safety.for_category("suicide_self_harm", 16)]
+    older = [s.id for s in safety.for_category("suicide_self_harm", 40)]
+    assert adult == ["samaritans", "shout", "papyrus"]
+    assert child[0] == "childline" and "papyrus" not in older

@@ -1,0 +1,146 @@
+"""A risk classifier trained on its own data: character and word n-grams of the normalised
+text into a logistic regression over the risk categories and `none`.
+
+Chosen by `benchmarks/risk_detection.py` (see the README's safety section). It is small,
+trains in seconds, and its decision can be explained: the words that pushed it there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from nlu.normalise import normalise
+from nlu.risk.data import RISK_DATA_DIR, LabelledMessage, training_messages
+from nlu.risk.taxonomy import NONE
+
+log = logging.getLogger(__name__)
+
+# Bump when the features or model change, so a cached model is never reused by mistake.
+MODEL_VERSION = "risk-lr-1"
+# P(some risk) at or above which the classifier raises one; chosen on the development set
+# (benchmarks/data/risk_dev.yml), never on the blind sets.
+DEFAULT_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class RiskPrediction:
+    category: str  # the likeliest risk category (never `none`)
+    risk: float  # P(any risk) = 1 - P(none)
+    confidence: float  # P(category)
+    cues: tuple[str, ...]  # the n-grams that pushed hardest towards the category
+
+
+def build_pipeline() -> Pipeline:
+    features = FeatureUnion(
+        [
+            (
+                "chars",
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1
+                ),
+            ),
+            (
+                "words",
+                TfidfVectorizer(
+                    analyzer="word",
+                    ngram_range=(1, 2),
+                    sublinear_tf=True,
+                    token_pattern=r"(?u)\b\w+\b",
+                ),
+            ),
+        ]
+    )
+    model = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced")
+    return Pipeline([("features", features), ("model", model)])
+
+
+class RiskClassifier:
+    def __init__(self, pipeline: Pipeline, threshold: float = DEFAULT_THRESHOLD) -> None:
+        self._pipeline = pipeline
+        self.threshold = threshold
+        model: LogisticRegression = pipeline.named_steps["model"]
+        self._classes = list(model.classes_)
+        self._none = self._classes.index(NONE)
+        union: FeatureUnion = pipeline.named_steps["features"]
+        names: list[str] = []
+        for name, vectorizer in union.transformer_list:
+            names += [f"{name}:{n}" for n in vectorizer.get_feature_names_out()]
+        self._feature_names = np.array(names, dtype=object)
+
+    @classmethod
+    def train(
+        cls, messages: Sequence[LabelledMessage], threshold: float = DEFAULT_THRESHOLD
+    ) -> RiskClassifier:
+        pipeline = build_pipeline()
+        pipeline.fit([normalise(m.text) for m in messages], [m.label for m in messages])
+        return cls(pipeline, threshold)
+
+    def predict(self, text: str) -> RiskPrediction:
+        folded = normalise(text)
+        vector = self._pipeline.named_steps["features"].transform([folded])
+        model: LogisticRegression = self._pipeline.named_steps["model"]
+        probabilities = model.predict_proba(vector)[0]
+        risk = 1.0 - float(probabilities[self._none])
+        order = np.argsort(-probabilities)
+        best = next(int(i) for i in order if int(i) != self._none)
+        contributions = vector.toarray()[0] * model.coef_[best]
+        top = np.argsort(-contributions)[:4]
+        cues = tuple(
+            str(self._feature_names[i]).split(":", 1)[1].strip()
+            for i in top
+            if contributions[i] > 0 and str(self._feature_names[i]).startswith("words:")
+        )
+        return RiskPrediction(
+            category=self._classes[best],
+            risk=risk,
+            confidence=float(probabilities[best]),
+            cues=cues[:3],
+        )
+
+    def raises(self, prediction: RiskPrediction) -> bool:
+        return prediction.risk >= self.threshold
+
+
+def fingerprint(data_dir: Path = RISK_DATA_DIR) -> str:
+    digest = hashlib.sha256(MODEL_VERSION.encode())
+    for path in sorted(data_dir.glob("*.yml")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def load_or_train(cache_dir: Path, data_dir: Path = RISK_DATA_DIR) -> RiskClassifier:
+    """The classifier for the current training data: from the cache when it was trained on
+    exactly this data, else trained now (a few seconds) and cached for the next start."""
+    path = cache_dir / f"risk-{fingerprint(data_dir)}.pkl"
+    if path.is_file():
+        try:
+            with path.open("rb") as handle:
+                pipeline = pickle.load(handle)  # our own file, written below
+            return RiskClassifier(pipeline)
+        except Exception:
+            log.warning("risk model cache unreadable; retraining path=%s", path.name)
+    classifier = RiskClassifier.train(training_messages(data_dir))
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        staged = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with staged.open("wb") as handle:
+            pickle.dump(classifier._pipeline, handle)
+        os.replace(staged, path)
+        for old in cache_dir.glob("risk-*.pkl"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        log.warning("could not cache the risk model in %s", cache_dir)
+    return classifier

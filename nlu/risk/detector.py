@@ -1,0 +1,102 @@
+"""Risk detection: the lexicon, the risk classifier and the topic classifier's own safety
+intents each may raise a risk; none of them can lower one another raised."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from nlu.risk.classifier import RiskClassifier, load_or_train
+from nlu.risk.lexicon import Lexicon, default_lexicon
+from nlu.risk.taxonomy import LEGACY, most_urgent
+
+# Where the classifier is cached when nobody says otherwise (the runtime passes its own).
+DEFAULT_CACHE = Path(__file__).resolve().parents[2] / "var" / "models"
+
+LEXICON, CLASSIFIER, INTENT = "lexicon", "classifier", "intent"
+_SOURCE_WORDS = {
+    LEXICON: "risk phrase",
+    CLASSIFIER: "risk classifier",
+    INTENT: "topic classifier",
+}
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One reason a risk was raised, in words a PA can read."""
+
+    source: str  # lexicon, classifier or intent
+    category: str
+    detail: str
+    language: str | None = None
+
+    def describe(self) -> str:
+        return f"{_SOURCE_WORDS[self.source]}: {self.detail}"
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "source": self.source,
+            "category": self.category,
+            "detail": self.detail,
+            "language": self.language,
+        }
+
+
+@dataclass(frozen=True)
+class RiskAssessment:
+    category: str | None
+    signals: tuple[Signal, ...] = ()
+    # The language of a lexicon phrase that fired (to answer in it), if any.
+    language: str | None = None
+
+    @property
+    def raised(self) -> bool:
+        return self.category is not None
+
+    def explain(self) -> str:
+        return "; ".join(s.describe() for s in self.signals)
+
+
+NO_RISK = RiskAssessment(category=None)
+
+
+class RiskDetector:
+    def __init__(self, lexicon: Lexicon, classifier: RiskClassifier | None) -> None:
+        self.lexicon = lexicon
+        self.classifier = classifier
+
+    def assess(
+        self, text: str, *, intent: str | None = None, intent_confidence: float | None = None
+    ) -> RiskAssessment:
+        if not text:
+            return NO_RISK
+        signals: list[Signal] = []
+        language = None
+        for hit in self.lexicon.matches(text):
+            signals.append(Signal(LEXICON, hit.category, f'"{hit.phrase}"', hit.language))
+            language = language or hit.language
+        prediction = self.classifier.predict(text) if self.classifier is not None else None
+        if (
+            prediction is not None
+            and self.classifier is not None
+            and self.classifier.raises(prediction)
+        ):
+            detail = f"{prediction.category} {prediction.risk:.2f}"
+            if prediction.cues:
+                detail += f" ({', '.join(prediction.cues)})"
+            signals.append(Signal(CLASSIFIER, prediction.category, detail))
+        if intent in LEGACY:
+            # The topic classifier only knows two kinds; the risk classifier says which.
+            category = LEGACY[intent]
+            if prediction is not None and intent == "crisis":
+                category = prediction.category
+            confidence = f" {intent_confidence:.2f}" if intent_confidence is not None else ""
+            signals.append(Signal(INTENT, category, f"{intent}{confidence}"))
+        category = most_urgent({s.category for s in signals})
+        return RiskAssessment(category=category, signals=tuple(signals), language=language)
+
+
+@lru_cache(maxsize=1)
+def default_detector() -> RiskDetector:
+    return RiskDetector(default_lexicon(), load_or_train(DEFAULT_CACHE))
