@@ -31,7 +31,9 @@ class RiskReport:
     def _pairs(self) -> list[tuple[LabelledMessage, str | None]]:
         return list(zip(self.messages, self.predicted, strict=True))
 
-    def recall(self, *, category: str | None = None, language: str | None = None) -> tuple[int, int]:
+    def recall(
+        self, *, category: str | None = None, language: str | None = None
+    ) -> tuple[int, int]:
         """(raised, total) over risk messages, optionally of one category or language.
         Raised means any risk path opened: the young person gets help either way."""
         risky = [
@@ -116,7 +118,5 @@ def format_risk_report(report: RiskReport, *, show_misses: bool = True) -> str:
         for category in PRIORITY:
             lines += [f"  {category}: {text}" for text in by_category.get(category, [])]
         lines += ["", "false alarms (benign -> category: signals):"]
-        lines += [
-            f"  [{m.language}] {m.text} -> {p}: {s}" for m, p, s in report.alarmed()
-        ]
+        lines += [f"  [{m.language}] {m.text} -> {p}: {s}" for m, p, s in report.alarmed()]
     return "\n".join(lines)

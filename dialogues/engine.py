@@ -43,7 +43,12 @@ from dialogues.handlers import (
 from dialogues.handlers import linking as linking_handler
 from dialogues.language_detect import detect as detect_language
 from dialogues.types import InboundMessage, OutgoingMessage, Turn
-from dialogues.understanding import MAX_PARSED_CHARS, Understander, Understanding
+from dialogues.understanding import (
+    MAX_PARSED_CHARS,
+    SAFETY_INTENTS,
+    Understander,
+    Understanding,
+)
 from nlu import Interpreter
 from nlu.risk import RiskDetector, default_detector
 
@@ -441,7 +446,14 @@ class DialogueEngine:
             typed = self._council_named(ctx, text)
             if typed is not None:
                 return offer.choose_council(ctx, typed)
+        if u.risk.past and u.intent in SAFETY_INTENTS:
+            return safety.past_event(ctx)
+        if u.risk.suspected is not None and not u.risk.past:
+            # Only the topic classifier thinks it is a crisis: ask, with the numbers.
+            return safety.are_you_safe(ctx, u.risk.suspected)
         reply = self._by_intent(ctx, u.intent)
+        if u.risk.past:
+            reply.messages.append(safety.past_note(ctx))
         if reply.state is None and safety.still_after_risk(ctx):
             # A clear question answered; the next vague message is still checked.
             reply.state, reply.state_data = safety.AFTER_RISK, safety.carried(ctx)

@@ -113,6 +113,7 @@ class Understander:
             payloads.KIT: "checkin_answer",
             payloads.OPTIN: "optin_answer",
             payloads.PRIVACY: "data_delete",
+            payloads.SAFE: "safe_answer",
         }[payload.kind]
         hit = LEGACY[intent] if intent in SAFETY_INTENTS else None
         return Understanding(intent=intent, confidence=1.0, payload=payload, safety=hit)
@@ -121,7 +122,7 @@ class Understander:
         """Media, empty or over-long messages: not classified, but still risk-checked (a long
         message is checked whole: a risk buried in 10 kB of text still counts)."""
         risk = self._risk.assess(text) if text else NO_RISK
-        hit = risk.category
+        hit = risk.category if risk.raised else None
         return Understanding(intent=hit, confidence=1.0 if hit else None, safety=hit, risk=risk)
 
     def text(self, text: str) -> Understanding:
@@ -137,15 +138,14 @@ class Understander:
         if bare in RESTART_WORDS:
             return Understanding(intent="restart", confidence=1.0, command="restart")
         result = self._interpreter.parse(text)
-        # The lexicon, the risk classifier and the topic classifier's safety intents can each
-        # raise a risk; none can lower one the others raised.
-        risk = self._risk.assess(text, intent=result.intent, intent_confidence=result.confidence)
-        if command in COMMANDS and risk.category is None:
+        # The lexicon and the risk classifier can each raise a risk; neither can lower one.
+        risk = self._risk.assess(text, intent=result.intent)
+        if command in COMMANDS and not risk.raised:
             return Understanding(intent=COMMANDS[command], confidence=1.0, command=command)
         return Understanding(
             intent=result.intent,
             confidence=result.confidence,
             nlu=result,
-            safety=risk.category,
+            safety=risk.category if risk.raised else None,
             risk=risk,
         )

@@ -81,8 +81,8 @@ def kind_label(kind: str | None) -> str | None:
         return "pressed a button"
     return KINDS.get(kind, f"sent a {kind.replace('_', ' ')}")
 
+
 RISK_SOURCES = {
     "lexicon": "Risk phrase matched",
     "classifier": "Risk classifier",
-    "intent": "Topic classifier",
 }

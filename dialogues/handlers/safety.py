@@ -234,10 +234,16 @@ def carried(ctx: TurnContext) -> dict[str, object]:
     return {**ctx.state_data, "left": int(ctx.state_data.get("left", 1)) - 1}
 
 
-def are_you_safe(ctx: TurnContext) -> Reply:
-    """A vague or short follow-up after a risk message: check, and give the numbers again."""
+def are_you_safe(ctx: TurnContext, suspected: str | None = None) -> Reply:
+    """A vague or short follow-up after a risk message, or a message only the topic
+    classifier reads as a crisis: check, and give the numbers (again)."""
     _ = ctx.t.gettext
-    category = category_of(str(ctx.state_data.get("category") or SUICIDE_SELF_HARM))
+    if suspected is not None:
+        category = category_of(suspected)
+        state_data = {"category": category, "left": FOLLOW_UPS, "since": ctx.now.isoformat()}
+    else:
+        category = category_of(str(ctx.state_data.get("category") or SUICIDE_SELF_HARM))
+        state_data = carried(ctx)
     if category not in FIRST_WORDS:
         category = SUICIDE_SELF_HARM
     text = "\n".join([_("Are you safe right now?"), what_to_do_now(ctx, category)])
@@ -246,7 +252,7 @@ def are_you_safe(ctx: TurnContext) -> Reply:
         Button(_("I'm not safe"), payloads.make(payloads.SAFE, "no")),
         talk_to_pa_button(ctx.t),
     )
-    return Reply([OutgoingMessage(text, buttons)], state=AFTER_RISK, state_data=carried(ctx))
+    return Reply([OutgoingMessage(text, buttons)], state=AFTER_RISK, state_data=state_data)
 
 
 def safe_answer(ctx: TurnContext, value: str) -> Reply:
@@ -262,3 +268,20 @@ def safe_answer(ctx: TurnContext, value: str) -> Reply:
         _("If things change, message me or call {emergency}.").format(emergency=_emergency(ctx)),
     ]
     return Reply([OutgoingMessage("\n".join(lines), (talk_to_pa_button(ctx.t),))])
+
+
+def past_note(ctx: TurnContext) -> OutgoingMessage:
+    """Added to an answer when a message mentions a risk that is clearly over."""
+    _ = ctx.t.gettext
+    lines = [
+        _("Thank you for telling me. Your PA can talk with you about it, any time."),
+        _("If anything like this is happening now, call {emergency}.").format(
+            emergency=_emergency(ctx)
+        ),
+    ]
+    return OutgoingMessage("\n".join(lines), (talk_to_pa_button(ctx.t),))
+
+
+def past_event(ctx: TurnContext) -> Reply:
+    """A message that is only about a risk that is over: no alarm, a warm word and the PA."""
+    return Reply([past_note(ctx)])

@@ -7,9 +7,15 @@ from pathlib import Path
 
 import yaml
 
-from nlu.risk.taxonomy import LABELS
+from nlu.risk.lexicon import default_lexicon
+from nlu.risk.taxonomy import LABELS, NONE
 
 RISK_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "risk"
+# The topic classifier's training data: ordinary questions, to teach the risk classifier what
+# everyday messages look like (young people mostly ask about money, housing and college).
+TOPIC_DATA_DIR = RISK_DATA_DIR.parent
+# Its own risk intents are not "ordinary".
+_NOT_ORDINARY = frozenset({"crisis", "homeless_now"})
 
 
 class RiskDataError(ValueError):
@@ -60,8 +66,30 @@ def is_risk_file(path: Path) -> bool:
     return isinstance(data, dict) and "messages" in data
 
 
-def training_messages(data_dir: Path = RISK_DATA_DIR) -> list[LabelledMessage]:
+def ordinary_messages(topic_dir: Path = TOPIC_DATA_DIR) -> list[LabelledMessage]:
+    """The topic classifier's examples (not its risk intents), labelled `none`. Examples the
+    risk lexicon fires on are left out: an ordinary question should not teach "no risk" to a
+    message that has risk words in it."""
+    lexicon = default_lexicon()
+    found: list[LabelledMessage] = []
+    for path in sorted(topic_dir.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in data.get("nlu") or ():
+            if not isinstance(block, dict) or block.get("intent") in _NOT_ORDINARY:
+                continue
+            for line in str(block.get("examples") or "").splitlines():
+                text = line.strip()[2:].strip() if line.strip().startswith("- ") else ""
+                if text and lexicon.match(text) is None:
+                    found.append(LabelledMessage(text=text, label=NONE, style="topic"))
+    return found
+
+
+def training_messages(
+    data_dir: Path = RISK_DATA_DIR, topic_dir: Path | None = TOPIC_DATA_DIR
+) -> list[LabelledMessage]:
     messages: list[LabelledMessage] = []
     for path in sorted(data_dir.glob("*.yml")):
         messages += read_messages(path)
+    if topic_dir is not None:
+        messages += ordinary_messages(topic_dir)
     return messages

@@ -1,5 +1,5 @@
-"""Risk detection: the lexicon, the risk classifier and the topic classifier's own safety
-intents each may raise a risk; none of them can lower one another raised."""
+"""Risk detection: the lexicon and the risk classifier each may raise a risk; neither can
+lower one the other raised."""
 
 from __future__ import annotations
 
@@ -8,25 +8,22 @@ from functools import lru_cache
 from pathlib import Path
 
 from nlu.risk.classifier import RiskClassifier, load_or_train
+from nlu.risk.context import is_past
 from nlu.risk.lexicon import Lexicon, default_lexicon
 from nlu.risk.taxonomy import LEGACY, most_urgent
 
 # Where the classifier is cached when nobody says otherwise (the runtime passes its own).
 DEFAULT_CACHE = Path(__file__).resolve().parents[2] / "var" / "models"
 
-LEXICON, CLASSIFIER, INTENT = "lexicon", "classifier", "intent"
-_SOURCE_WORDS = {
-    LEXICON: "risk phrase",
-    CLASSIFIER: "risk classifier",
-    INTENT: "topic classifier",
-}
+LEXICON, CLASSIFIER = "lexicon", "classifier"
+_SOURCE_WORDS = {LEXICON: "risk phrase", CLASSIFIER: "risk classifier"}
 
 
 @dataclass(frozen=True)
 class Signal:
     """One reason a risk was raised, in words a PA can read."""
 
-    source: str  # lexicon, classifier or intent
+    source: str  # lexicon or classifier
     category: str
     detail: str
     language: str | None = None
@@ -49,10 +46,16 @@ class RiskAssessment:
     signals: tuple[Signal, ...] = ()
     # The language of a lexicon phrase that fired (to answer in it), if any.
     language: str | None = None
+    # The message puts the risk clearly in the past ("years ago", "when I was 14"): it gets
+    # a gentle word and the PA, not 999 first (see nlu/risk/context.py).
+    past: bool = False
+    # No risk raised, but the topic classifier read it as a crisis: ask if they are safe.
+    suspected: str | None = None
 
     @property
     def raised(self) -> bool:
-        return self.category is not None
+        """A current risk: the safety path opens."""
+        return self.category is not None and not self.past
 
     def explain(self) -> str:
         return "; ".join(s.describe() for s in self.signals)
@@ -66,9 +69,7 @@ class RiskDetector:
         self.lexicon = lexicon
         self.classifier = classifier
 
-    def assess(
-        self, text: str, *, intent: str | None = None, intent_confidence: float | None = None
-    ) -> RiskAssessment:
+    def assess(self, text: str, *, intent: str | None = None) -> RiskAssessment:
         if not text:
             return NO_RISK
         signals: list[Signal] = []
@@ -86,15 +87,21 @@ class RiskDetector:
             if prediction.cues:
                 detail += f" ({', '.join(prediction.cues)})"
             signals.append(Signal(CLASSIFIER, prediction.category, detail))
-        if intent in LEGACY:
-            # The topic classifier only knows two kinds; the risk classifier says which.
-            category = LEGACY[intent]
-            if prediction is not None and intent == "crisis":
-                category = prediction.category
-            confidence = f" {intent_confidence:.2f}" if intent_confidence is not None else ""
-            signals.append(Signal(INTENT, category, f"{intent}{confidence}"))
+        suspected = None
+        if intent in LEGACY and not signals:
+            # The topic classifier's two safety intents alone do not raise a risk (measured:
+            # they added false alarms and caught nothing the others missed); they make the
+            # bot ask whether the person is safe.
+            suspected = prediction.category if prediction is not None else LEGACY[intent]
         category = most_urgent({s.category for s in signals})
-        return RiskAssessment(category=category, signals=tuple(signals), language=language)
+        past = category is not None and is_past(text)
+        return RiskAssessment(
+            category=category,
+            signals=tuple(signals),
+            language=language,
+            past=past,
+            suspected=suspected,
+        )
 
 
 @lru_cache(maxsize=1)
