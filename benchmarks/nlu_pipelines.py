@@ -24,11 +24,11 @@ sys.path.insert(0, str(ROOT))
 from bot.content import load_offer  # noqa: E402
 from bot.logsafe import configure_logging  # noqa: E402
 from bot.nlu_eval import evaluate, read_examples  # noqa: E402
-from nlu.risk import default_detector  # noqa: E402
 from dialogues.understanding import Understander  # noqa: E402
 from nlu import IntentScore, NluResult, training  # noqa: E402
 from nlu.rasa_interpreter import RasaInterpreter  # noqa: E402
 from nlu.result import FALLBACK_INTENT  # noqa: E402
+from nlu.risk import default_detector  # noqa: E402
 
 PIPELINES = ROOT / "benchmarks" / "pipelines"
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"

@@ -101,7 +101,7 @@ def test_no_log_line_contains_text_names_or_phone_numbers(
     talk = chat.press("intent:talk_to_pa")
     assert "Sam Ortiz" in texts(talk)
     crisis = chat.say(CRISIS_TEXT)
-    assert crisis.safety == "crisis" and crisis.escalation is not None
+    assert crisis.safety == "suicide_self_harm" and crisis.escalation is not None
     assert chat.say(None, kind="sticker").messages
     assert chat.say(SECRET_TEXT, message_id="repeat-1").messages
     assert chat.say(SECRET_TEXT, message_id="repeat-1").duplicate
@@ -114,7 +114,7 @@ def test_no_log_line_contains_text_names_or_phone_numbers(
         assert post(client, message_id=message_id, text=WEB_TEXT).status_code == 200
         assert post(client, message_id=message_id, text=WEB_TEXT).json()["duplicate"]
         assert post(client, text=WEB_LONG_TEXT).status_code == 200
-        assert post(client, text=WEB_CRISIS_TEXT).json()["safety"] == "crisis"
+        assert post(client, text=WEB_CRISIS_TEXT).json()["safety"] == "suicide_self_harm"
         assert post(client, text="", language="ar").status_code == 200
         assert post(client, payload="more:council_tax").status_code == 200
         bad = client.post(

@@ -55,7 +55,8 @@ def hold(session: Session, young_person_id: int) -> int:
             OutboxItem.purpose.in_(MESSAGES),
         )
         .values(status=HELD)
-        .execution_options(synchronize_session=False)
+        # Rows this session already holds see the change too.
+        .execution_options(synchronize_session="fetch")
     ).rowcount
 
 
@@ -68,9 +69,9 @@ def release(session: Session, young_person_id: int, now: datetime) -> int:
     council = yp.council if yp is not None else None
     released = 0
     for item in session.execute(
-        select(OutboxItem).where(
-            OutboxItem.young_person_id == young_person_id, OutboxItem.status == HELD
-        )
+        select(OutboxItem)
+        .where(OutboxItem.young_person_id == young_person_id, OutboxItem.status == HELD)
+        .execution_options(populate_existing=True)
     ).scalars():
         item.status = "pending"
         due = max(item.not_before, now)
@@ -79,4 +80,5 @@ def release(session: Session, young_person_id: int, now: datetime) -> int:
             due = next_allowed(due, council.quiet_start, council.quiet_end, council.timezone)
         item.not_before = due
         released += 1
+    session.flush()
     return released

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from bot.advisers import escalations
+from bot.advisers import escalations, notify
 from bot.clock import age_on
 from bot.content.model import SafetyService
 from bot.i18n import Translator
@@ -111,11 +111,14 @@ def _emergency(ctx: TurnContext) -> str:
 
 def service_line(t: Translator, service: SafetyService) -> str:
     _ = t.gettext
+    name = service.name
+    if service.max_age is not None:
+        name += " " + _("(under {age})").format(age=service.max_age + 1)
     if service.phone:
-        line = _("{name}: call {phone}").format(name=service.name, phone=service.phone)
+        line = _("{name}: call {phone}").format(name=name, phone=service.phone)
     else:
         line = _("{name}: text {word} to {number}").format(
-            name=service.name, word=service.text_word, number=service.text_number
+            name=name, word=service.text_word, number=service.text_number
         )
     if service.always_open:
         line += " " + _("(free, any time)")
@@ -246,7 +249,11 @@ def are_you_safe(ctx: TurnContext, suspected: str | None = None) -> Reply:
         state_data = carried(ctx)
     if category not in FIRST_WORDS:
         category = SUICIDE_SELF_HARM
-    text = "\n".join([_("Are you safe right now?"), what_to_do_now(ctx, category)])
+    block = what_to_do_now(ctx, category)
+    if suspected is None and category != MEDICAL_EMERGENCY:
+        # The warm first line was said a moment ago: now the question, then what to do.
+        block = block.split("\n", 1)[-1]
+    text = "\n".join([_("Are you safe right now?"), block])
     buttons = (
         Button(_("I'm safe now"), payloads.make(payloads.SAFE, "yes")),
         Button(_("I'm not safe"), payloads.make(payloads.SAFE, "no")),
@@ -261,7 +268,12 @@ def safe_answer(ctx: TurnContext, value: str) -> Reply:
     if category not in FIRST_WORDS:
         category = SUICIDE_SELF_HARM
     if value == "no":
-        return safety(ctx, category)
+        reply = safety(ctx, category)
+        esc = reply.escalation
+        if esc is not None and esc.created_at != ctx.now:
+            # The escalation was already open: whoever was told hears again, now.
+            notify.escalation_opened(ctx.session, esc, now=ctx.now, public_url=ctx.public_url)
+        return reply
     lines = [
         _("I'm glad you're safe right now."),
         _("Someone from your leaving care team will still be in touch."),

@@ -165,13 +165,13 @@ def test_crisis_message_gets_emergency_numbers_first_and_an_urgent_escalation(
     chat: Chat, db_engine
 ) -> None:
     turn = chat.link("demo-19").say("i want to kill myself")
-    assert turn.safety == "crisis"
+    assert turn.safety == "suicide_self_harm"
     first = turn.messages[0].text
     assert "999" in first and "116 123" in first and "85258" in first
     assert turn.escalation is not None and turn.escalation["urgency"] == "urgent"
     with db_engine.connect() as conn:
         row = conn.execute(select(Escalation)).one()
-    assert row.reason == "crisis" and row.pa_id is not None
+    assert row.reason == "suicide_self_harm" and row.pa_id is not None
 
 
 def test_thanks_and_greeting(chat: Chat) -> None:

@@ -96,7 +96,7 @@ def test_crisis_out_of_hours_reaches_the_duty_contact_as_urgent(
 ) -> None:
     clock.set(MONDAY_11PM)
     turn = chat.link("demo-19").say("i want to kill myself")
-    assert turn.safety == "crisis"
+    assert turn.safety == "suicide_self_harm"
     # What to do now comes first.
     assert turn.messages[0].text.startswith("If you are in danger now, call 999.")
     assert "116 123" in turn.messages[0].text
@@ -165,7 +165,7 @@ def test_while_a_pa_handles_the_chat_the_bot_is_quiet_except_for_safety(
     assert [o.address for o in told] == ["sam.ortiz@example.org"]
     assert "council tax" not in told[0].body
     urgent = chat.say("i want to kill myself")
-    assert urgent.safety == "crisis" and "999" in texts(urgent)
+    assert urgent.safety == "suicide_self_harm" and "999" in texts(urgent)
     with sessions.begin() as session:
         esc = session.get(Escalation, esc_id)
         escalations.hand_back(session, esc, session.get(StaffAccount, sam.id), clock.now())

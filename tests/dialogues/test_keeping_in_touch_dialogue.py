@@ -92,9 +92,9 @@ def test_delete_my_data_while_the_bot_waits_for_more_is_not_passed_on(jay, tm) -
 def test_a_crisis_while_the_bot_waits_for_more_gets_the_safety_reply(jay, tm) -> None:
     jay.press("kit:not_good")
     turn = jay.say("i want to kill myself")
-    assert turn.safety == "crisis"
+    assert turn.safety == "suicide_self_harm"
     assert turn.messages[0].text.startswith("If you are in danger now, call 999.")
-    assert {e.reason for e in tm.escalations()} == {"checkin_not_good", "crisis"}
+    assert {e.reason for e in tm.escalations()} == {"checkin_not_good", "suicide_self_harm"}
 
 
 def test_start_again_by_text_resumes_after_stop(jay, tm, clock) -> None:

@@ -43,7 +43,7 @@ def test_english_messages_get_no_offer(chat: Chat) -> None:
 
 def test_a_crisis_in_arabic_is_answered_in_arabic_first(chat: Chat) -> None:
     turn = chat.link("demo-19").say("أريد أن أموت")
-    assert turn.safety == "crisis"
+    assert turn.safety == "suicide_self_harm"
     assert turn.language == "ar"
     assert "999" in turn.messages[0].text
     assert any("\u0600" <= c <= "\u06ff" for c in turn.messages[0].text)

@@ -9,11 +9,10 @@ import pytest
 import yaml
 
 from bot.content import load_offer
-from bot.nlu_eval import read_examples
+from bot.nlu_eval import CRISIS, read_examples
 from bot.settings import PROJECT_ROOT
-from bot.nlu_eval import CRISIS
-from nlu.risk import default_detector
 from dialogues.understanding import Understander
+from nlu.risk import default_detector
 from nlu.training import DATA_DIR
 
 HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
@@ -73,7 +72,7 @@ def test_every_test_set_crisis_message_takes_the_crisis_path(interpreter, path: 
     missed = [
         e.text
         for e in read_examples(path)
-        if e.intent == CRISIS and understander.text(e.text).routed != CRISIS
+        if e.intent == CRISIS and understander.text(e.text).safety is None
     ]
     assert missed == []
 
@@ -112,3 +111,30 @@ def test_nlu_eval_command_prints_the_figures_and_a_confusion_matrix(
     broken.write_text("intents: [nope]\n")
     result = run(["nlu", "eval", str(broken)], {"CAREBOT_MODEL_PATH": str(trained_model)})
     assert result.returncode == 2 and "expected a top-level `nlu:` list" in result.stderr
+
+
+@pytest.mark.slow
+def test_nlu_eval_scores_a_risk_set_per_category_and_language(
+    trained_model: Path, tmp_path: Path
+) -> None:
+    from tests.bot.test_cli import run
+
+    small = tmp_path / "risk.yml"
+    small.write_text(
+        "messages:\n"
+        '  - {text: "i want to kill myself", label: suicide_self_harm, language: en}\n'
+        '  - {text: "my friend wont wake up", label: medical_emergency, language: en}\n'
+        '  - {text: "اريد ان اموت", label: suicide_self_harm, language: ar}\n'
+        '  - {text: "can i get council tax paid", label: none, language: en}\n'
+    )
+    result = run(
+        ["nlu", "eval", str(small), "--misses"], {"CAREBOT_MODEL_PATH": str(trained_model)}
+    )
+    assert result.returncode == 0, result.stderr
+    assert "risk recall (any safety path): 1.000 (3/3)" in result.stdout
+    assert "false alarms: 0.000 (0/1)" in result.stdout
+    assert "suicide_self_harm" in result.stdout and "ar " in result.stdout
+    bad = tmp_path / "bad.yml"
+    bad.write_text('messages:\n  - {text: "x", label: sadness}\n')
+    result = run(["nlu", "eval", str(bad)], {"CAREBOT_MODEL_PATH": str(trained_model)})
+    assert result.returncode == 2 and "unknown label 'sadness'" in result.stderr

@@ -17,6 +17,7 @@ from bot.advisers import escalations
 from bot.advisers.escalations import EscalationError
 from bot.clock import FixedClock
 from bot.db import session_factory
+from bot.keeping_in_touch import hold
 from bot.models import (
     AuditEvent,
     ChannelIdentity,
@@ -903,3 +904,62 @@ def test_in_hours_escalation_for_a_pa_without_an_account_reaches_someone(
     esc = _open(session, "demo-cambs-19").escalation
     assert esc.routing == escalations.IN_HOURS
     assert _outbox(session, escalation_id=esc.id) != [], "nobody was told about this escalation"
+
+
+def _routine(session: Session, yp: YoungPerson, purpose: str = "checkin") -> OutboxItem:
+    item = OutboxItem(
+        channel="telegram",
+        address="ext",
+        purpose=purpose,
+        young_person_id=yp.id,
+        body="Hi, how are things?",
+        buttons=[],
+        status="pending",
+        not_before=MONDAY_10AM,
+        attempts=0,
+        created_at=MONDAY_10AM,
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def test_an_urgent_escalation_holds_routine_messages_until_resolved(session, staff) -> None:
+    yp = _yp(session, "demo-19")
+    checkin, optin = _routine(session, yp), _routine(session, yp, "optin_prompt")
+    normal = _open(session, "demo-19").escalation
+    assert not hold.is_held(session, yp.id) and checkin.status == "pending"
+    urgent = _open(session, "demo-19", reason="suicide_self_harm", urgency=escalations.URGENT)
+    session.refresh(checkin)
+    session.refresh(optin)
+    assert hold.is_held(session, yp.id)
+    assert (checkin.status, optin.status) == (hold.HELD, hold.HELD)
+    # Resolving the ordinary one changes nothing; resolving the urgent one releases them.
+    escalations.resolve(session, normal, staff.sam, MONDAY_10AM)
+    session.refresh(checkin)
+    assert checkin.status == hold.HELD
+    escalations.resolve(session, urgent.escalation, staff.sam, MONDAY_10AM + timedelta(hours=1))
+    session.refresh(checkin)
+    assert checkin.status == "pending" and checkin.not_before >= MONDAY_10AM + timedelta(hours=1)
+
+
+def test_a_pa_handling_the_chat_holds_routine_messages_until_handed_back(session, staff) -> None:
+    yp = _yp(session, "demo-19")
+    checkin = _routine(session, yp)
+    esc = _open(session, "demo-19").escalation
+    escalations.reply(session, esc, staff.sam, "Hi, it's Sam", MONDAY_10AM)
+    session.refresh(checkin)
+    assert checkin.status == hold.HELD
+    escalations.hand_back(session, esc, staff.sam, MONDAY_10AM)
+    session.refresh(checkin)
+    assert checkin.status == "pending"
+
+
+def test_released_late_at_night_a_routine_message_waits_for_the_morning(session, staff) -> None:
+    yp = _yp(session, "demo-19")
+    checkin = _routine(session, yp)
+    urgent = _open(session, "demo-19", reason="abuse_violence", urgency=escalations.URGENT)
+    night = utc(2026, 11, 23, 23, 30)
+    escalations.resolve(session, urgent.escalation, staff.sam, night)
+    session.refresh(checkin)
+    assert checkin.status == "pending" and checkin.not_before.hour == 9

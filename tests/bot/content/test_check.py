@@ -253,7 +253,9 @@ def test_safety_numbers_are_checked(content: Path) -> None:
     services.write_text(text.replace("services: [shelter]", "services: [shelterr]", 1))
     assert any("'shelterr' is not in `services`" in line for line in lines(content))
     services.write_text(text.replace('phone: "116 123"', 'phone: "call us"'))
-    assert any("safety_services.yml" in line and "samaritans.phone" in line for line in lines(content))
+    assert any(
+        "safety_services.yml" in line and "samaritans.phone" in line for line in lines(content)
+    )
     services.write_text(text)
     old = text.replace('checked_on: "2026-12-06"', 'checked_on: "2025-01-01"')
     services.write_text(old)

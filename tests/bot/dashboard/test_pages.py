@@ -498,3 +498,38 @@ def test_the_stylesheet_is_served_by_the_dashboard(client: TestClient) -> None:
     assert css.status_code == 200 and ".overdue" in css.text
     assert css.headers["x-frame-options"] == "DENY"
     assert css.headers["content-security-policy"].startswith("default-src 'self'")
+
+
+def test_a_risk_escalation_says_why_the_bot_raised_it(
+    browser: Browser, sessions: sessionmaker, clock: FixedClock
+) -> None:
+    signals = [
+        {
+            "source": "lexicon",
+            "category": "abuse_violence",
+            "detail": '"he is hitting me"',
+            "language": "en",
+        },
+        {
+            "source": "classifier",
+            "category": "abuse_violence",
+            "detail": "abuse_violence 0.91 (hitting, again)",
+            "language": None,
+        },
+    ]
+    esc = make_escalation(
+        sessions,
+        "demo-19",
+        clock.now(),
+        reason="abuse_violence",
+        urgency="urgent",
+        risk_signals=signals,
+    )
+    page = browser("sam").get(f"/staff/escalations/{esc}")
+    assert page.status_code == 200
+    assert "Risk: violence, threats or abuse" in page.text
+    assert "Why the bot raised a risk" in page.text
+    assert 'Risk phrase matched: <span dir="auto">&#34;he is hitting me&#34;</span>' in page.text
+    assert (
+        'Risk classifier: <span dir="auto">abuse_violence 0.91 (hitting, again)</span>' in page.text
+    )

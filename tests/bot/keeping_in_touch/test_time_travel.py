@@ -564,9 +564,9 @@ def test_safety_replies_ignore_quiet_hours(tm, engine, staff, clock) -> None:
     night = london(2026, 11, 23, 23)
     clock.set(night)
     turn = chat.say("i want to kill myself")
-    assert turn.safety == "crisis"
+    assert turn.safety == "suicide_self_harm"
     assert turn.messages[0].text.startswith("If you are in danger now, call 999.")
-    [esc] = tm.escalations(reason="crisis")
+    [esc] = tm.escalations(reason="suicide_self_harm")
     told = tm.outbox(escalation_id=esc.id)
     assert told and all(item.not_before == night for item in told)  # PA and duty: now too
 

@@ -1,0 +1,77 @@
+"""The risk evaluation sets: big and varied enough, never trained on, and the whole path's
+figures on them held at what was measured (see the README's safety section)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from bot.risk_eval import evaluate_risk
+from bot.settings import PROJECT_ROOT
+from dialogues.understanding import Understander
+from nlu.normalise import normalise
+from nlu.risk import PRIORITY, default_detector
+from nlu.risk.data import read_messages, training_messages
+
+TESTS = PROJECT_ROOT / "tests" / "nlu"
+# Written by helpers who saw neither the training data, the lexicon nor the other sets.
+BLIND = {
+    "risk_blind_en.yml": TESTS / "risk_blind_en.yml",
+    "risk_blind_multilingual.yml": TESTS / "risk_blind_multilingual.yml",
+    "risk_blind_v2_en.yml": TESTS / "risk_blind_v2_en.yml",
+    "risk_blind_v2_multilingual.yml": TESTS / "risk_blind_v2_multilingual.yml",
+}
+DEV = PROJECT_ROOT / "benchmarks" / "data" / "risk_dev.yml"
+SHIPPED = ("ar", "fa_AF", "ps", "ti", "ckb", "sq", "vi")
+# Floors and ceilings: what the whole path measured on each set when it was added, less a
+# small margin, so a change that makes things worse fails here (the figures are in README).
+FLOORS = {
+    # name: (minimum risk recall, minimum suicide/self-harm and medical recall, maximum false alarms)
+    "risk_blind_en.yml": (0.97, 0.95, 0.20),
+    "risk_blind_multilingual.yml": (0.95, 0.93, 0.45),
+    "risk_blind_v2_en.yml": (0.95, 0.93, 0.25),
+    "risk_blind_v2_multilingual.yml": (0.90, 0.88, 0.50),
+}
+
+
+@pytest.mark.parametrize("name", [*BLIND, "dev"])
+def test_no_evaluation_message_is_in_the_training_data(name: str) -> None:
+    path = BLIND.get(name, DEV)
+    if not path.is_file():
+        pytest.skip(f"{path.name} is not written yet")
+    # The risk classifier's own data. (The topic examples it also learns "none" from share a
+    # few everyday words with the sets, such as "ok" and "thanks"; see the README.)
+    trained = {normalise(m.text) for m in training_messages(topic_dir=None)}
+    assert [m.text for m in read_messages(path) if normalise(m.text) in trained] == []
+
+
+def test_the_first_blind_sets_are_big_enough_for_every_category_and_language() -> None:
+    messages = [
+        m
+        for name in ("risk_blind_en.yml", "risk_blind_multilingual.yml")
+        for m in read_messages(BLIND[name])
+    ]
+    risk = [m for m in messages if m.label != "none"]
+    assert len(risk) >= 400
+    assert sum(m.label == "none" for m in messages) >= 200
+    per_category = Counter(m.label for m in risk)
+    assert min(per_category[c] for c in PRIORITY) >= 40, per_category
+    per_language = Counter(m.language for m in risk)
+    assert min(per_language[lang] for lang in SHIPPED) >= 20, per_language
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [n for n, p in BLIND.items() if p.is_file()])
+def test_whole_path_figures_hold_on_the_blind_sets(interpreter, name: str) -> None:
+    report = evaluate_risk(
+        Understander(interpreter, default_detector()), read_messages(BLIND[name])
+    )
+    min_recall, min_urgent, max_alarms = FLOORS[name]
+    hits, total = report.recall()
+    assert hits / total >= min_recall
+    for category in ("suicide_self_harm", "medical_emergency"):
+        h, n = report.recall(category=category)
+        assert h / n >= min_urgent, category
+    alarms, benign = report.false_alarms()
+    assert alarms / benign <= max_alarms
