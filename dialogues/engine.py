@@ -448,9 +448,6 @@ class DialogueEngine:
                 return offer.choose_council(ctx, typed)
         if u.risk.past and u.intent in SAFETY_INTENTS:
             return safety.past_event(ctx)
-        if u.risk.suspected is not None and not u.risk.past:
-            # Only the topic classifier thinks it is a crisis: ask, with the numbers.
-            return safety.are_you_safe(ctx, u.risk.suspected)
         reply = self._by_intent(ctx, u.intent)
         if u.risk.past:
             reply.messages.append(safety.past_note(ctx))

@@ -138,7 +138,8 @@ class Understander:
         if bare in RESTART_WORDS:
             return Understanding(intent="restart", confidence=1.0, command="restart")
         result = self._interpreter.parse(text)
-        # The lexicon and the risk classifier can each raise a risk; neither can lower one.
+        # The lexicon, the risk classifier and the topic classifier's safety intents can each
+        # raise a risk; none can lower one another raised.
         risk = self._risk.assess(text, intent=result.intent)
         if command in COMMANDS and not risk.raised:
             return Understanding(intent=COMMANDS[command], confidence=1.0, command=command)

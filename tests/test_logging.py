@@ -134,7 +134,7 @@ def test_no_log_line_contains_text_names_or_phone_numbers(
     assert engine_records, "the engine logs each turn: logging is not silently off"
     assert len(engine_records) >= 13
     assert any("channel=web" in r.getMessage() for r in engine_records)
-    assert any("safety=crisis" in r.getMessage() for r in engine_records)
+    assert any("safety=suicide_self_harm" in r.getMessage() for r in engine_records)
     assert_no_personal_data(records)
 
 

@@ -85,4 +85,5 @@ def kind_label(kind: str | None) -> str | None:
 RISK_SOURCES = {
     "lexicon": "Risk phrase matched",
     "classifier": "Risk classifier",
+    "intent": "Topic classifier read it as a crisis",
 }

@@ -237,20 +237,15 @@ def carried(ctx: TurnContext) -> dict[str, object]:
     return {**ctx.state_data, "left": int(ctx.state_data.get("left", 1)) - 1}
 
 
-def are_you_safe(ctx: TurnContext, suspected: str | None = None) -> Reply:
-    """A vague or short follow-up after a risk message, or a message only the topic
-    classifier reads as a crisis: check, and give the numbers (again)."""
+def are_you_safe(ctx: TurnContext) -> Reply:
+    """A vague or short follow-up after a risk message: check, and give the numbers again."""
     _ = ctx.t.gettext
-    if suspected is not None:
-        category = category_of(suspected)
-        state_data = {"category": category, "left": FOLLOW_UPS, "since": ctx.now.isoformat()}
-    else:
-        category = category_of(str(ctx.state_data.get("category") or SUICIDE_SELF_HARM))
-        state_data = carried(ctx)
+    category = category_of(str(ctx.state_data.get("category") or SUICIDE_SELF_HARM))
+    state_data = carried(ctx)
     if category not in FIRST_WORDS:
         category = SUICIDE_SELF_HARM
     block = what_to_do_now(ctx, category)
-    if suspected is None and category != MEDICAL_EMERGENCY:
+    if category != MEDICAL_EMERGENCY:
         # The warm first line was said a moment ago: now the question, then what to do.
         block = block.split("\n", 1)[-1]
     text = "\n".join([_("Are you safe right now?"), block])

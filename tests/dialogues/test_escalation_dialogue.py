@@ -98,7 +98,7 @@ def test_crisis_out_of_hours_reaches_the_duty_contact_as_urgent(
     turn = chat.link("demo-19").say("i want to kill myself")
     assert turn.safety == "suicide_self_harm"
     # What to do now comes first.
-    assert turn.messages[0].text.startswith("If you are in danger now, call 999.")
+    assert "call 999 now" in turn.messages[0].text.split("\n")[1]
     assert "116 123" in turn.messages[0].text
     assert "I've told your PA, Sam Ortiz, and the duty team." in texts(turn)
     esc = the_escalation(db_engine, turn.escalation["id"])

@@ -93,7 +93,7 @@ def test_a_crisis_while_the_bot_waits_for_more_gets_the_safety_reply(jay, tm) ->
     jay.press("kit:not_good")
     turn = jay.say("i want to kill myself")
     assert turn.safety == "suicide_self_harm"
-    assert turn.messages[0].text.startswith("If you are in danger now, call 999.")
+    assert "call 999 now" in turn.messages[0].text.split("\n")[1]
     assert {e.reason for e in tm.escalations()} == {"checkin_not_good", "suicide_self_harm"}
 
 
@@ -174,7 +174,7 @@ def test_changing_the_answer_before_21_is_recorded_each_time(engine, tm, staff, 
 
 def test_the_not_good_note_is_deleted_with_the_conversation(jay, tm, staff) -> None:
     jay.press("kit:not_good")
-    jay.say("my flatmate keeps taking my food")
+    jay.say("college has been a lot this month")
     assert tm.escalations(reason="checkin_not_good")[0].excerpt
     jay.press("privacy:delete")
     jay.press("privacy:delete_yes")

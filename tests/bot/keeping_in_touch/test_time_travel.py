@@ -565,7 +565,7 @@ def test_safety_replies_ignore_quiet_hours(tm, engine, staff, clock) -> None:
     clock.set(night)
     turn = chat.say("i want to kill myself")
     assert turn.safety == "suicide_self_harm"
-    assert turn.messages[0].text.startswith("If you are in danger now, call 999.")
+    assert "call 999 now" in turn.messages[0].text.split("\n")[1]
     [esc] = tm.escalations(reason="suicide_self_harm")
     told = tm.outbox(escalation_id=esc.id)
     assert told and all(item.not_before == night for item in told)  # PA and duty: now too

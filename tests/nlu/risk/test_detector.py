@@ -52,11 +52,12 @@ def test_two_risks_act_on_the_more_urgent() -> None:
     assert risk.category == "medical_emergency"
 
 
-def test_topic_classifier_crisis_alone_only_suspects(classifier) -> None:
+def test_the_topic_classifiers_safety_intent_also_raises() -> None:
     detector = RiskDetector(Lexicon(()), None)
-    risk = detector.assess("something vague", intent="crisis")
-    assert not risk.raised and risk.suspected is not None
-    assert detector.assess("hello", intent="greeting").suspected is None
+    risk = detector.assess("something vague", intent="homeless_now")
+    assert risk.raised and risk.category == "homeless_tonight"
+    assert risk.explain() == "topic classifier: homeless_now"
+    assert not detector.assess("hello", intent="greeting").raised
 
 
 @pytest.mark.parametrize(
