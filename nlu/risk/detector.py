@@ -87,9 +87,7 @@ class RiskDetector:
             signals.append(Signal(CLASSIFIER, prediction.category, detail))
         if intent in LEGACY:
             # The topic classifier knows two kinds of risk; the risk classifier says which.
-            category = LEGACY[intent]
-            if prediction is not None and intent == "crisis":
-                category = prediction.category
+            category = prediction.category if prediction is not None else LEGACY[intent]
             signals.append(Signal(INTENT, category, intent))
         category = most_urgent({s.category for s in signals})
         past = category is not None and is_past(text)
