@@ -276,13 +276,18 @@ def _word(token: str) -> str:
     return token
 
 
+# "OD'd", "ODed", "ODing": capital OD is an overdose; lower-case "odd" is a word, so this runs
+# before case is folded.
+_OVERDOSE = re.compile(r"\bO\.?D(?:'?d|'?ed|'?ing|s)?\b")
+
+
 def normalise(text: str) -> str:
     """Plain lower-case words separated by single spaces, texting spellings folded.
 
     >>> normalise("Cn u help me 2nite?? i'm livin on the street!!")
     'can you help me tonight i am living on the street'
     """
-    folded = _APOSTROPHES.sub("", fold_script(text))
+    folded = _APOSTROPHES.sub("", fold_script(_OVERDOSE.sub(" overdose ", text)))
     folded = _STRETCHED.sub(r"\1\1", folded)
     words = _NOT_WORD.sub(" ", folded).replace("_", " ").split()
     return " ".join(_word(w) for w in words).replace("can not", "cannot")

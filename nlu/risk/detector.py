@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from nlu.noise import is_noise
 from nlu.risk.classifier import RiskClassifier, load_or_train
 from nlu.risk.context import is_past
 from nlu.risk.lexicon import Lexicon, default_lexicon
@@ -75,7 +76,11 @@ class RiskDetector:
         for hit in self.lexicon.matches(text):
             signals.append(Signal(LEXICON, hit.category, f'"{hit.phrase}"', hit.language))
             language = language or hit.language
-        prediction = self.classifier.predict(text) if self.classifier is not None else None
+        # "k", "lol", an emoji: the classifiers would only be guessing (the lexicon still reads it).
+        noise = is_noise(text)
+        prediction = (
+            self.classifier.predict(text) if self.classifier is not None and not noise else None
+        )
         if (
             prediction is not None
             and self.classifier is not None
@@ -85,7 +90,7 @@ class RiskDetector:
             if prediction.cues:
                 detail += f" ({', '.join(prediction.cues)})"
             signals.append(Signal(CLASSIFIER, prediction.category, detail))
-        if intent in LEGACY:
+        if intent in LEGACY and not noise:
             # The topic classifier knows two kinds of risk; the risk classifier says which.
             category = prediction.category if prediction is not None else LEGACY[intent]
             signals.append(Signal(INTENT, category, intent))

@@ -22,6 +22,8 @@ from nlu.normalise import fold_script, normalise
         ("nowhere 2 sleep 2nite", "nowhere 2 sleep tonight"),
         ("tmrw b4 9", "tomorrow before 9"),
         ("no food since 2 days", "no food since 2 days"),
+        ("friend ODd help", "friend overdose help"),
+        ("she OD'd on her meds", "she overdose on her meds"),
     ],
 )
 def test_texting_spellings_are_folded(typed: str, folded: str) -> None:
@@ -35,6 +37,7 @@ def test_texting_spellings_are_folded(typed: str, folded: str) -> None:
         "my id card",  # "id" is not "I'd"
         "in the bin",  # dropped-g folding only for known stems
         "kill",  # two letters are spelling, not emphasis
+        "that is odd",  # only capital OD is an overdose
         "a 3ayez amoot",  # Arabizi digits stay
     ],
 )
