@@ -10,15 +10,12 @@ from sqlalchemy import select
 
 from bot.advisers import escalations, linking
 from bot.db import session_factory
-from bot.demo import add_demo_staff
 from bot.models import (
     ChannelIdentity,
     Escalation,
     Message,
     OutboxItem,
-    PersonalAdviser,
     StaffAccount,
-    Team,
     YoungPerson,
 )
 from tests.conftest import Chat
@@ -31,16 +28,6 @@ MONDAY_11PM = datetime(2026, 11, 23, 23, 0, tzinfo=timezone.utc)
 
 def texts(turn) -> str:
     return "\n".join(m.text for m in turn.messages)
-
-
-@pytest.fixture
-def staff(db_engine, demo, clock) -> dict[str, int]:
-    """Dashboard accounts for the demo staff; returns email -> staff id."""
-    with session_factory(db_engine).begin() as session:
-        teams = {t.council_id: t for t in session.execute(select(Team)).scalars()}
-        advisers = {p.name: p for p in session.execute(select(PersonalAdviser)).scalars()}
-        add_demo_staff(session, teams, advisers, "a-long-demo-password", clock.now())
-        return {s.email: s.id for s in session.execute(select(StaffAccount)).scalars()}
 
 
 def outbox(db_engine, **where) -> list[OutboxItem]:

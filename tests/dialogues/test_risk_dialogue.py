@@ -11,33 +11,14 @@ from sqlalchemy import select
 
 from bot.advisers import escalations
 from bot.db import session_factory
-from bot.demo import add_demo_staff
 from bot.keeping_in_touch import hold, jobs
-from bot.models import (
-    ContactPlan,
-    Escalation,
-    OutboxItem,
-    PersonalAdviser,
-    StaffAccount,
-    Team,
-    YoungPerson,
-)
+from bot.models import ContactPlan, Escalation, OutboxItem, StaffAccount, YoungPerson
 from bot.runtime import load_risk_detector
 from dialogues.engine import DialogueEngine
 from nlu import NluResult
 from tests.conftest import Chat
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture
-def staff(db_engine, demo, clock) -> dict[str, int]:
-    """Dashboard accounts for the demo staff; returns email -> staff id."""
-    with session_factory(db_engine).begin() as session:
-        teams = {t.council_id: t for t in session.execute(select(Team)).scalars()}
-        advisers = {p.name: p for p in session.execute(select(PersonalAdviser)).scalars()}
-        add_demo_staff(session, teams, advisers, "a-long-demo-password", clock.now())
-        return {s.email: s.id for s in session.execute(select(StaffAccount)).scalars()}
 
 
 # One plain wording per category (the lexicon's own phrases are tested one by one elsewhere).
