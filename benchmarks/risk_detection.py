@@ -31,6 +31,7 @@ from nlu.normalise import normalise  # noqa: E402
 from nlu.risk.classifier import RiskClassifier, build_pipeline  # noqa: E402
 from nlu.risk.data import LabelledMessage, read_messages, training_messages  # noqa: E402
 from nlu.risk.detector import RiskDetector  # noqa: E402
+from nlu.risk.idioms import default_idioms  # noqa: E402
 from nlu.risk.lexicon import Lexicon, default_lexicon  # noqa: E402
 from nlu.risk.taxonomy import NONE, PRIORITY  # noqa: E402
 
@@ -113,7 +114,7 @@ def predict_with(
     lexicon = default_lexicon() if use_lexicon else Lexicon(())
     if classifier is not None:
         classifier.threshold = threshold
-    detector = RiskDetector(lexicon, classifier)
+    detector = RiskDetector(lexicon, classifier, default_idioms())
     out: list[str | None] = []
     for text in texts:
         risk = detector.assess(text)

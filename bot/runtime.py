@@ -17,6 +17,7 @@ from dialogues.engine import DialogueEngine
 from nlu import Interpreter
 from nlu.risk import RiskDetector
 from nlu.risk.classifier import load_or_train
+from nlu.risk.idioms import IdiomError, load_idioms
 from nlu.risk.lexicon import LexiconError, load_lexicon
 
 log = logging.getLogger(__name__)
@@ -58,12 +59,17 @@ def load_interpreter(settings: Settings) -> Interpreter:
 
 
 def load_risk_detector(settings: Settings) -> RiskDetector:
-    """The lexicon and the risk classifier (cached beside the NLU model, trained if missing)."""
+    """The lexicon, the idioms and the risk classifier (cached beside the NLU model, trained
+    if missing)."""
     try:
         lexicon = load_lexicon()
     except LexiconError as exc:
         raise StartupError(f"risk lexicon error: {exc}") from None
-    return RiskDetector(lexicon, load_or_train(settings.model_path.parent))
+    try:
+        idioms = load_idioms()
+    except IdiomError as exc:
+        raise StartupError(f"risk idioms error: {exc}") from None
+    return RiskDetector(lexicon, load_or_train(settings.model_path.parent), idioms)
 
 
 def build_runtime(

@@ -137,10 +137,13 @@ class Understander:
             return Understanding(intent="data_delete", confidence=1.0, command="stop")
         if bare in RESTART_WORDS:
             return Understanding(intent="restart", confidence=1.0, command="restart")
-        result = self._interpreter.parse(text)
+        # Idioms ("dying to know", "my phone died") are read by their meaning, by the topic
+        # classifier too; the rest of the message is read as it is.
+        reading = self._risk.plain(text)
+        result = self._interpreter.parse(reading.text if reading.found else text)
         # The lexicon, the risk classifier and the topic classifier's safety intents can each
         # raise a risk; none can lower one another raised.
-        risk = self._risk.assess(text, intent=result.intent)
+        risk = self._risk.assess(text, intent=result.intent, reading=reading)
         if command in COMMANDS and not risk.raised:
             return Understanding(intent=COMMANDS[command], confidence=1.0, command=command)
         return Understanding(

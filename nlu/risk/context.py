@@ -21,13 +21,19 @@ _PAST = re.compile(
     r"before i came to|in my country|in (libya|calais|the camp|the jungle)|"
     r"used to|have not done it (in|for)|not done it (in|for)|"
     r"(glad|happy) (it is|its|that is|thats) over|(its|it is) (all )?(over|behind me)|"
-    r"all behind me|(i am|im) (fine|ok|okay|good|better|safe|doing well|doing really well) now"
+    r"all behind me|(i am|im) (fine|ok|okay|good|better|safe|doing well|doing really well) now|"
+    r"(now|but now|and now) i (have|got|have got) (a |my |my own |our )?"
+    r"(room|flat|home|house|place|tenancy)|"
+    r"(been|was) (fine|ok|okay|good|alright|better) (since|after that|ever since)|"
+    r"when i (first )?(came|arrived|got) (to|in|here)|when i first (moved|left)|"
+    r"(the|that) (first )?(week|day|month|year) i (moved|came|arrived|left)"
     r")\b"
 )
 # Words that say it is happening now, recently or may happen again soon.
 _RECENT = re.compile(
     r"\b("
-    r"again|tonight|today|right now|rn|currently|still|keeps?|keeping|started|starting|"
+    r"again|tonight|today|right now|rn|currently|still|keeps?|keeping|"
+    r"(started|starting) (again|to|cutting|hurting|using|drinking|self|burning|taking)|"
     r"relapsed?|this (week|morning|evening|afternoon)|yesterday|last night|"
     r"(want to|going to) (die|end|kill|hurt|disappear|cut)|cannot|scared|help me|outside|"
     r"now (he|she|they|it)|"

@@ -10,6 +10,7 @@ from pathlib import Path
 from nlu.noise import is_noise
 from nlu.risk.classifier import RiskClassifier, load_or_train
 from nlu.risk.context import is_past
+from nlu.risk.idioms import Idioms, PlainReading, default_idioms
 from nlu.risk.lexicon import Lexicon, default_lexicon
 from nlu.risk.taxonomy import LEGACY, most_urgent
 
@@ -50,6 +51,8 @@ class RiskAssessment:
     # The message puts the risk clearly in the past ("years ago", "when I was 14"): it gets
     # a gentle word and the PA, not 999 first (see nlu/risk/context.py).
     past: bool = False
+    # Idioms read by their plain meaning first ("dying to know"), for the evaluation.
+    idioms: tuple[str, ...] = ()
 
     @property
     def raised(self) -> bool:
@@ -64,22 +67,38 @@ NO_RISK = RiskAssessment(category=None)
 
 
 class RiskDetector:
-    def __init__(self, lexicon: Lexicon, classifier: RiskClassifier | None) -> None:
+    def __init__(
+        self, lexicon: Lexicon, classifier: RiskClassifier | None, idioms: Idioms | None = None
+    ) -> None:
         self.lexicon = lexicon
         self.classifier = classifier
+        self.idioms = idioms
 
-    def assess(self, text: str, *, intent: str | None = None) -> RiskAssessment:
+    def plain(self, text: str) -> PlainReading:
+        """The message with its idioms read by their meaning ("dying to know": "really want
+        to know"); everything else in it is left as it is."""
+        if self.idioms is None:
+            return PlainReading(text)
+        return self.idioms.read(text)
+
+    def assess(
+        self, text: str, *, intent: str | None = None, reading: PlainReading | None = None
+    ) -> RiskAssessment:
+        """`intent` is the topic classifier's, on `reading.text` when the message had idioms
+        (the caller parses the plain reading so the topic classifier reads them alike)."""
         if not text:
             return NO_RISK
+        reading = reading if reading is not None else self.plain(text)
+        plain = reading.text if reading.found else text
         signals: list[Signal] = []
         language = None
-        for hit in self.lexicon.matches(text):
+        for hit in self.lexicon.matches(plain):
             signals.append(Signal(LEXICON, hit.category, f'"{hit.phrase}"', hit.language))
             language = language or hit.language
         # "k", "lol", an emoji: the classifiers would only be guessing (the lexicon still reads it).
         noise = is_noise(text)
         prediction = (
-            self.classifier.predict(text) if self.classifier is not None and not noise else None
+            self.classifier.predict(plain) if self.classifier is not None and not noise else None
         )
         if (
             prediction is not None
@@ -95,15 +114,16 @@ class RiskDetector:
             category = prediction.category if prediction is not None else LEGACY[intent]
             signals.append(Signal(INTENT, category, intent))
         category = most_urgent({s.category for s in signals})
-        past = category is not None and is_past(text)
+        past = category is not None and is_past(plain)
         return RiskAssessment(
             category=category,
             signals=tuple(signals),
             language=language,
             past=past,
+            idioms=reading.found,
         )
 
 
 @lru_cache(maxsize=1)
 def default_detector() -> RiskDetector:
-    return RiskDetector(default_lexicon(), load_or_train(DEFAULT_CACHE))
+    return RiskDetector(default_lexicon(), load_or_train(DEFAULT_CACHE), default_idioms())

@@ -194,6 +194,13 @@ def test_idioms_and_topic_questions_raise_no_risk(engine, text: str) -> None:
     assert turn.escalation is None or turn.escalation["urgency"] != "urgent"
 
 
+def test_an_idiom_is_answered_by_its_meaning(engine) -> None:
+    # The topic classifier reads the plain reading too: a question, not a crisis.
+    turn = Chat(engine).link("demo-19").say("im dying to know how much council tax i pay")
+    assert turn.safety is None
+    assert turn.topic == "council_tax", turn.messages[0].text
+
+
 def test_noise_never_counts_as_a_miss_but_two_real_misses_still_escalate(engine) -> None:
     chat = Chat(engine).link("demo-19")
     for noise in ["lol", "ok", "😂😂", "ffs", "this bot is shit", "k"]:

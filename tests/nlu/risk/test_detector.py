@@ -66,6 +66,8 @@ def test_the_topic_classifiers_safety_intent_also_raises() -> None:
         "Back when I was 14 I used to self harm but I haven't done it in years",
         "I got evicted two years ago, will that affect my new tenancy",
         "my stepdad used to hit me when i was little, im fine now",
+        "when i first left care i had no gas for a week, sorted now",
+        "I slept on the street for a week when I came to the UK, now I have a flat",
     ],
 )
 def test_a_risk_clearly_in_the_past_is_not_an_alarm(text: str) -> None:
@@ -80,6 +82,8 @@ def test_a_risk_clearly_in_the_past_is_not_an_alarm(text: str) -> None:
         "i used to self harm years ago and i started again last night",
         "he hit me when i was little and he still does",
         "my ex hurt me last year and now he is outside my door",
+        "he hits me when i come home",
+        "i had no gas when i first moved and now i have no money for food today",
     ],
 )
 def test_a_past_risk_that_is_back_still_raises(text: str) -> None:
