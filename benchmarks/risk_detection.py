@@ -5,7 +5,8 @@
 Each method is trained on nlu/data/risk/ (timed) and scored on benchmarks/data/risk_dev.yml
 (written by a separate writer; tuning happens here and only here): recall over risk messages
 (any safety path), the right category, and false alarms on benign near-misses, for the
-lexicon alone, each classifier alone, and lexicon + classifier (how the bot runs).
+lexicon alone, each classifier alone, and lexicon + classifier (how the bot runs); and false
+alarms on everyday messages (benchmarks/data/risk_dev_everyday.yml, the last column).
 --blind also prints the chosen method on the blind sets in tests/nlu/ (report only: nothing
 is chosen on them).
 """
@@ -28,7 +29,12 @@ from sklearn.naive_bayes import ComplementNB  # noqa: E402
 from sklearn.pipeline import FeatureUnion, Pipeline  # noqa: E402
 
 from nlu.normalise import normalise  # noqa: E402
-from nlu.risk.classifier import RiskClassifier, build_pipeline  # noqa: E402
+from nlu.risk.classifier import (  # noqa: E402
+    DEFAULT_THRESHOLD,
+    URGENT_THRESHOLD,
+    RiskClassifier,
+    build_pipeline,
+)
 from nlu.risk.data import LabelledMessage, read_messages, training_messages  # noqa: E402
 from nlu.risk.detector import RiskDetector  # noqa: E402
 from nlu.risk.idioms import default_idioms  # noqa: E402
@@ -36,10 +42,8 @@ from nlu.risk.lexicon import Lexicon, default_lexicon  # noqa: E402
 from nlu.risk.taxonomy import NONE, PRIORITY  # noqa: E402
 
 DEV = ROOT / "benchmarks" / "data" / "risk_dev.yml"
-BLIND = [
-    ROOT / "tests" / "nlu" / "risk_blind_en.yml",
-    ROOT / "tests" / "nlu" / "risk_blind_multilingual.yml",
-]
+EVERYDAY = ROOT / "benchmarks" / "data" / "risk_dev_everyday.yml"
+BLIND = sorted((ROOT / "tests" / "nlu").glob("risk_blind*.yml"))
 
 
 def _union(char: bool, word: bool) -> FeatureUnion:
@@ -109,11 +113,13 @@ def predict_with(
     texts: Sequence[str],
     *,
     past: bool = True,
+    urgent: float = 2.0,
 ) -> list[str | None]:
     """As the bot decides (without the topic classifier's two safety intents)."""
     lexicon = default_lexicon() if use_lexicon else Lexicon(())
     if classifier is not None:
         classifier.threshold = threshold
+        classifier.urgent_threshold = urgent
     detector = RiskDetector(lexicon, classifier, default_idioms())
     out: list[str | None] = []
     for text in texts:
@@ -122,12 +128,19 @@ def predict_with(
     return out
 
 
-def line(name: str, result: dict[str, float], extra: str = "") -> str:
+def line(
+    name: str, result: dict[str, float], extra: str = "", everyday: float | None = None
+) -> str:
     cats = " ".join(f"{result.get(c, float('nan')):.2f}" for c in PRIORITY)
+    daily = "" if everyday is None else f"{everyday:>7.3f}"
     return (
-        f"{name:<34}{result['recall']:>7.3f}{result['category']:>7.3f}"
-        f"{result['false_alarms']:>7.3f}   {cats}  {extra}"
+        f"{name:<40}{result['recall']:>7.3f}{result['category']:>7.3f}"
+        f"{result['false_alarms']:>7.3f}   {cats}{daily}  {extra}"
     )
+
+
+def alarm_rate(predicted: Sequence[str | None]) -> float:
+    return sum(p is not None for p in predicted) / max(1, len(predicted))
 
 
 def main() -> int:
@@ -139,9 +152,13 @@ def main() -> int:
     train = training_messages()
     dev = read_messages(args.dev)
     texts = [m.text for m in dev]
-    print(f"training messages: {len(train)}; development messages: {len(dev)}")
-    header = "categories: " + " ".join(c[:8] for c in PRIORITY)
-    print(f"{'method':<34}{'recall':>7}{'categ':>7}{'false':>7}   {header}")
+    everyday = [m.text for m in read_messages(EVERYDAY)] if EVERYDAY.is_file() else []
+    print(
+        f"training messages: {len(train)}; development messages: {len(dev)}; "
+        f"everyday messages: {len(everyday)}"
+    )
+    header = "categories: " + " ".join(c[:8] for c in PRIORITY) + "  everyday"
+    print(f"{'method':<40}{'recall':>7}{'categ':>7}{'false':>7}   {header}")
     print(line("lexicon only", score(dev, predict_with(None, 1.0, True, texts))))
     print(
         line(
@@ -166,12 +183,18 @@ def main() -> int:
         print(
             line(f"{name}, alone", score(dev, predict_with(classifier, 0.5, False, texts)), speed)
         )
+        urgent_rules = (2.0, 0.1, 0.15, 0.2) if "shipped" in name else (2.0,)
         for threshold in (0.3, 0.4, 0.5, 0.6):
-            result = score(dev, predict_with(classifier, threshold, True, texts))
-            print(line(f"  + lexicon, threshold {threshold}", result))
+            for urgent in urgent_rules:
+                result = score(dev, predict_with(classifier, threshold, True, texts, urgent=urgent))
+                daily = alarm_rate(
+                    predict_with(classifier, threshold, True, everyday, urgent=urgent)
+                )
+                rule = "" if urgent > 1 else f", urgent {urgent}"
+                print(line(f"  + lexicon, threshold {threshold}{rule}", result, everyday=daily))
     if args.show:
         shipped = trained["lr chars+words (shipped)"]
-        predicted = predict_with(shipped, shipped.threshold, True, texts)
+        predicted = predict_with(shipped, DEFAULT_THRESHOLD, True, texts, urgent=URGENT_THRESHOLD)
         for m, p in zip(dev, predicted, strict=True):
             if (m.label == NONE) != (p is None):
                 print(f"  {m.label:>20} -> {p}: [{m.language}] {m.text}")
@@ -181,7 +204,14 @@ def main() -> int:
             if path.is_file():
                 blind = read_messages(path)
                 result = score(
-                    blind, predict_with(shipped, shipped.threshold, True, [m.text for m in blind])
+                    blind,
+                    predict_with(
+                        shipped,
+                        DEFAULT_THRESHOLD,
+                        True,
+                        [m.text for m in blind],
+                        urgent=URGENT_THRESHOLD,
+                    ),
                 )
                 print(line(f"BLIND {path.name}", result))
     return 0

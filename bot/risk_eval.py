@@ -1,5 +1,7 @@
 """`carebot nlu eval RISK_FILE`: risk recall per category and language, and false alarms,
-scored on the whole path a message takes (lexicon, risk classifier, topic classifier)."""
+scored on the whole path a message takes (idioms, lexicon, risk classifier, topic classifier).
+A check ("are you safe?" asked because only the topic classifier read a risk) counts as
+neither: it is reported on its own line."""
 
 from __future__ import annotations
 
@@ -27,6 +29,19 @@ class RiskReport:
     predicted: list[str | None]
     parse_ms: list[float]
     signals: list[str] = field(default_factory=list)
+    # Per message: the bot asked "are you safe right now?" first (see nlu/risk/detector.py).
+    checks: list[bool] = field(default_factory=list)
+
+    def checked(self) -> tuple[int, int]:
+        """(checks on risk messages it missed, checks on benign messages)."""
+        pairs = zip(self._pairs(), self.checks, strict=True)
+        on_missed = on_benign = 0
+        for (m, p), asked in pairs:
+            if asked and m.label == NONE:
+                on_benign += 1
+            elif asked and p is None:
+                on_missed += 1
+        return on_missed, on_benign
 
     def _pairs(self) -> list[tuple[LabelledMessage, str | None]]:
         return list(zip(self.messages, self.predicted, strict=True))
@@ -75,13 +90,15 @@ def evaluate_risk(understander: Understander, messages: Sequence[LabelledMessage
     predicted: list[str | None] = []
     timings: list[float] = []
     signals: list[str] = []
+    checks: list[bool] = []
     for message in messages:
         started = time.perf_counter()
         understanding = understander.text(message.text)
         timings.append((time.perf_counter() - started) * 1000)
         predicted.append(understanding.safety)
         signals.append(understanding.risk.explain())
-    return RiskReport(messages, predicted, timings, signals)
+        checks.append(understanding.risk.check is not None)
+    return RiskReport(messages, predicted, timings, signals, checks)
 
 
 def _rate(hits: int, total: int) -> str:
@@ -97,6 +114,8 @@ def format_risk_report(report: RiskReport, *, show_misses: bool = True) -> str:
         f"risk recall (any safety path): {_rate(hits, total)}",
         f"right category: {_rate(right, risky)}",
         f"false alarms: {_rate(alarms, benign)} (target <= {FALSE_ALARM_TARGET})",
+        "asked 'are you safe?' first (topic classifier alone): "
+        f"{report.checked()[0]} missed risk messages, {report.checked()[1]} benign",
         f"parse ms: median {statistics.median(report.parse_ms):.2f}",
         "",
         f"{'category':<22}{'recall':>18}{'target':>8}",

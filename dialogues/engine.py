@@ -446,6 +446,9 @@ class DialogueEngine:
             typed = self._council_named(ctx, text)
             if typed is not None:
                 return offer.choose_council(ctx, typed)
+        if u.risk.check is not None and u.payload is None and u.command is None:
+            # Only the topic classifier read a risk: ask before alarming anyone.
+            return safety.check(ctx, u.risk.check)
         if u.risk.past and u.intent in SAFETY_INTENTS:
             return safety.past_event(ctx)
         reply = self._by_intent(ctx, u.intent)

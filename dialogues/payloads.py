@@ -13,14 +13,14 @@ LANG = "lang"  # lang:ar -> speak this language from now on
 KIT = "kit"  # kit:good -> an answer to a check-in; kit:restart -> messages again after stop
 OPTIN = "optin"  # optin:yes -> keep PA support after 21
 PRIVACY = "privacy"  # privacy:delete_yes -> delete my messages with the bot
-SAFE = "safe"  # safe:yes -> the answer to "Are you safe right now?" after a risk message
+SAFE = "safe"  # safe:yes|no -> "Are you safe right now?" after a risk; safe:ok|no -> a check
 _KINDS = (TOPIC, MORE, INTENT, COUNCIL, MENU, LANG, KIT, OPTIN, PRIVACY, SAFE)
 # The values these may carry; anything else is forged or stale.
 VALUES = {
     KIT: frozenset({"good", "ok", "not_good", "restart"}),
     OPTIN: frozenset({"yes", "no", "not_sure"}),
     PRIVACY: frozenset({"delete", "delete_yes", "delete_no", "stop_yes", "stop_no"}),
-    SAFE: frozenset({"yes", "no"}),
+    SAFE: frozenset({"yes", "no", "ok"}),
 }
 
 

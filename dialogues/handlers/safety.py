@@ -18,7 +18,7 @@ from bot.i18n import Translator
 from bot.models import Escalation
 from dialogues import payloads
 from dialogues.context import Reply, TurnContext
-from dialogues.handlers.common import talk_to_pa_button
+from dialogues.handlers.common import menu_buttons, talk_to_pa_button
 from dialogues.handlers.pa import escalate
 from dialogues.types import Button, OutgoingMessage
 from nlu.risk import LEGACY, RiskAssessment
@@ -35,6 +35,8 @@ from nlu.risk.taxonomy import (
 log = logging.getLogger(__name__)
 
 AFTER_RISK = "after_risk"
+# After a check ("are you safe?" asked because only the topic classifier read a risk).
+CHECKED = "risk_checked"
 # A follow-up is read in the light of a risk message for this many messages and this long.
 FOLLOW_UPS = 3
 FOLLOW_UP_WINDOW = timedelta(hours=6)
@@ -257,11 +259,48 @@ def are_you_safe(ctx: TurnContext) -> Reply:
     return Reply([OutgoingMessage(text, buttons)], state=AFTER_RISK, state_data=state_data)
 
 
+def check(ctx: TurnContext, category: str) -> Reply:
+    """Only the topic classifier read a risk (the lexicon and the risk classifier did not):
+    ask before alarming anyone. "I'm not safe" opens the full safety path."""
+    _ = ctx.t.gettext
+    text = "\n".join(
+        [
+            _("Just checking, because of how you put that: are you safe right now?"),
+            _("If you are in danger now, call {emergency}.").format(emergency=_emergency(ctx)),
+        ]
+    )
+    buttons = (
+        Button(_("I'm OK"), payloads.make(payloads.SAFE, "ok")),
+        Button(_("I'm not safe"), payloads.make(payloads.SAFE, "no")),
+        talk_to_pa_button(ctx.t),
+    )
+    return Reply(
+        [OutgoingMessage(text, buttons)],
+        state=CHECKED,
+        state_data={"category": category_of(category)},
+    )
+
+
 def safe_answer(ctx: TurnContext, value: str) -> Reply:
     _ = ctx.t.gettext
     category = category_of(str(ctx.state_data.get("category") or SUICIDE_SELF_HARM))
     if category not in FIRST_WORDS:
         category = SUICIDE_SELF_HARM
+    if value == "ok":
+        # The answer to a check: nothing was raised, so nobody was told.
+        return Reply(
+            [
+                OutgoingMessage(
+                    "\n".join(
+                        [
+                            _("Good, thanks for letting me know."),
+                            _("What do you need help with? Tap one, or type your question."),
+                        ]
+                    ),
+                    menu_buttons(ctx.offer, ctx.council_id, ctx.t),
+                )
+            ]
+        )
     if value == "no":
         reply = safety(ctx, category)
         esc = reply.escalation

@@ -1,5 +1,7 @@
-"""Risk detection: the lexicon, the risk classifier and the topic classifier's own two safety
-intents each may raise a risk; none of them can lower one another raised."""
+"""Risk detection: the lexicon, the risk classifier and the topic classifier's `crisis` intent
+each may raise a risk, and none can lower one another raised. The topic classifier's
+`homeless_now` intent alone asks first (`RiskAssessment.check`): measured, it added no recall
+and many false alarms on everyday messages (see the README's safety section)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,10 @@ from nlu.risk.taxonomy import LEGACY, most_urgent
 DEFAULT_CACHE = Path(__file__).resolve().parents[2] / "var" / "models"
 
 LEXICON, CLASSIFIER, INTENT = "lexicon", "classifier", "intent"
+# The topic classifier's `crisis` intent raises a risk on its own (suicide and medical need
+# every signal: without it, "تمام تابلیت ها ره قورت کدم", all the tablets swallowed, was
+# missed); its `homeless_now` intent alone only asks first (it fired on "out tonight").
+RAISING_INTENTS = frozenset({"crisis"})
 _SOURCE_WORDS = {LEXICON: "risk phrase", CLASSIFIER: "risk classifier", INTENT: "topic classifier"}
 
 
@@ -53,6 +59,8 @@ class RiskAssessment:
     past: bool = False
     # Idioms read by their plain meaning first ("dying to know"), for the evaluation.
     idioms: tuple[str, ...] = ()
+    # Only the topic classifier read a risk (this category): ask "are you safe?" first.
+    check: str | None = None
 
     @property
     def raised(self) -> bool:
@@ -105,15 +113,25 @@ class RiskDetector:
             and self.classifier is not None
             and self.classifier.raises(prediction)
         ):
-            detail = f"{prediction.category} {prediction.risk:.2f}"
+            score = prediction.risk
+            if score < self.classifier.threshold:
+                score = prediction.urgent  # raised by the urgent rule (see classifier.py)
+            detail = f"{prediction.category} {score:.2f}"
             if prediction.cues:
                 detail += f" ({', '.join(prediction.cues)})"
             signals.append(Signal(CLASSIFIER, prediction.category, detail))
-        if intent in LEGACY and not noise:
-            # The topic classifier knows two kinds of risk; the risk classifier says which.
-            category = prediction.category if prediction is not None else LEGACY[intent]
-            signals.append(Signal(INTENT, category, intent))
+        if intent in RAISING_INTENTS and not noise:
+            # The risk classifier says which kind ("took all the tablets" is medical).
+            kind = prediction.category if prediction is not None else LEGACY[intent]
+            signals.append(Signal(INTENT, kind, intent))
         category = most_urgent({s.category for s in signals})
+        check = None
+        if intent in LEGACY and intent not in RAISING_INTENTS and not noise:
+            if category is not None:
+                # It agrees: the PA sees that too.
+                signals.append(Signal(INTENT, category, intent))
+            elif not is_past(plain):
+                check = LEGACY[intent]
         past = category is not None and is_past(plain)
         return RiskAssessment(
             category=category,
@@ -121,6 +139,7 @@ class RiskDetector:
             language=language,
             past=past,
             idioms=reading.found,
+            check=check,
         )
 
 

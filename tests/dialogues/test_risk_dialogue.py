@@ -103,6 +103,48 @@ def stop_guessing_engine(runtime, clock) -> DialogueEngine:
     )
 
 
+class AlwaysHomeless:
+    """A topic classifier that reads every message as "homeless now"."""
+
+    def parse(self, text: str) -> NluResult:
+        return NluResult("homeless_now", 0.95)
+
+
+@pytest.fixture
+def crisis_guessing_engine(runtime, clock) -> DialogueEngine:
+    return DialogueEngine(
+        runtime.sessions,
+        AlwaysHomeless(),
+        runtime.content.current,
+        clock=clock,
+        risk=load_risk_detector(runtime.settings),
+    )
+
+
+def test_the_topic_classifier_alone_asks_before_alarming_anyone(crisis_guessing_engine) -> None:
+    chat = Chat(crisis_guessing_engine).link("demo-19")
+    turn = chat.say("got my new glasses today")
+    assert turn.safety is None and turn.escalation is None
+    assert turn.messages[0].text.startswith("Just checking")
+    assert {"safe:ok", "safe:no"} <= set(payloads(turn))
+    fine = chat.press("safe:ok")
+    assert fine.escalation is None and "Good, thanks for letting me know." in texts(fine)
+
+
+def test_not_safe_after_a_check_opens_the_safety_path(crisis_guessing_engine) -> None:
+    chat = Chat(crisis_guessing_engine).link("demo-19")
+    chat.say("got my new glasses today")
+    unsafe = chat.press("safe:no")
+    assert unsafe.escalation is not None and unsafe.escalation["urgency"] == "urgent"
+    assert unsafe.escalation["reason"] == "homeless_tonight"
+
+
+def test_a_real_risk_is_raised_whatever_the_topic_classifier_says(crisis_guessing_engine) -> None:
+    turn = Chat(crisis_guessing_engine).link("demo-19").say("i want to kill myself")
+    assert turn.safety == "suicide_self_harm"
+    assert turn.escalation is not None
+
+
 def plan_stopped(db_engine, ref: str) -> bool:
     with session_factory(db_engine)() as session:
         yp = session.execute(select(YoungPerson).where(YoungPerson.ref == ref)).scalar_one()

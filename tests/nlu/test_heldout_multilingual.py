@@ -66,10 +66,13 @@ class Floor:
 #   heldout_ar     0.730, 0.776, 0.000, 0.800, 0.000
 #   heldout_fa_AF  0.745, 0.785, 0.000, 0.900, 0.014
 # With risk detection's own classifier (issue 12) Dari false alarms rose to 0.036 (5 of 139:
-# the risk classifier reads some ordinary Dari as risk); the ceiling moved with it.
+# the risk classifier reads some ordinary Dari as risk); the ceiling moved with it. The next
+# round (the urgent rule and more risk data in these languages) raised crisis recall to 1.000
+# in both and false alarms to 0.058 and 0.072 (8 and 10 of 139 ordinary questions; in-scope
+# 0.723 / 0.715, macro-F1 0.747 / 0.750): recall was chosen over them (README, safety).
 FLOORS = {
-    "heldout_ar.yml": Floor(0.70, 0.74, 0.09, 0.80, 0.02),
-    "heldout_fa_AF.yml": Floor(0.71, 0.75, 0.09, 0.90, 0.04),
+    "heldout_ar.yml": Floor(0.70, 0.73, 0.09, 0.95, 0.07),
+    "heldout_fa_AF.yml": Floor(0.70, 0.74, 0.09, 0.95, 0.08),
 }
 TEST_SETS = [HELDOUT_DIR / name for name in FLOORS]
 IDS = [p.name for p in TEST_SETS]

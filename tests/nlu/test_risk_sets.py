@@ -17,7 +17,9 @@ from nlu.risk.data import read_messages, training_messages
 TESTS = PROJECT_ROOT / "tests" / "nlu"
 # Written by helpers who saw neither the training data, the lexicon nor the other sets. v1 was
 # measured first; what was learnt from it was changed only on the development set, then v2
-# and v3 were written, and v4 after the last change; v4 measures the final design (README).
+# and v3 were written, and v4 after the last change. v5, v6 and v7 each measured a step of
+# the next round (idioms, everyday training data, the urgent rule, more risk data in other
+# languages); v8, written after the last change, measures the final design (README).
 BLIND = {
     name: TESTS / name
     for name in (
@@ -29,28 +31,48 @@ BLIND = {
         "risk_blind_v3_multilingual.yml",
         "risk_blind_v4_en.yml",
         "risk_blind_v4_multilingual.yml",
+        "risk_blind_v5_en.yml",
+        "risk_blind_v5_multilingual.yml",
+        "risk_blind_v6_en.yml",
+        "risk_blind_v6_multilingual.yml",
+        "risk_blind_v7_en.yml",
+        "risk_blind_v7_multilingual.yml",
+        "risk_blind_v8_en.yml",
+        "risk_blind_v8_multilingual.yml",
     )
 }
-DEV = PROJECT_ROOT / "benchmarks" / "data" / "risk_dev.yml"
+# The development sets: choices are made on them.
+DEV = {
+    "dev": PROJECT_ROOT / "benchmarks" / "data" / "risk_dev.yml",
+    "everyday": PROJECT_ROOT / "benchmarks" / "data" / "risk_dev_everyday.yml",
+}
 SHIPPED = ("ar", "fa_AF", "ps", "ti", "ckb", "sq", "vi")
 # Floors and ceilings: what the whole path measured on each set (README), less a small margin,
 # so a change that makes things worse fails here. Not the targets: those are in the README.
 # name: (minimum risk recall, minimum suicide/self-harm and medical recall, maximum false alarms)
 FLOORS = {
-    "risk_blind_en.yml": (0.98, 0.94, 0.17),  # measured 0.987, 0.947, 0.160
-    "risk_blind_multilingual.yml": (0.96, 0.93, 0.21),  # measured 0.969, 0.940, 0.192
-    "risk_blind_v2_en.yml": (0.98, 0.99, 0.15),  # measured 0.988, 1.000, 0.137
-    "risk_blind_v2_multilingual.yml": (0.96, 0.91, 0.14),  # measured 0.969, 0.917, 0.129
-    "risk_blind_v3_en.yml": (0.99, 0.99, 0.13),  # measured 0.996, 1.000, 0.119
-    "risk_blind_v3_multilingual.yml": (0.97, 0.94, 0.24),  # measured 0.986, 0.952, 0.229
-    "risk_blind_v4_en.yml": (0.99, 0.99, 0.15),  # measured 0.995, 1.000, 0.135
-    "risk_blind_v4_multilingual.yml": (0.98, 0.99, 0.11),  # measured 0.993, 1.000, 0.095
+    "risk_blind_v8_en.yml": (0.99, 0.99, 0.08),  # measured 1.000, 1.000, 0.060
+    "risk_blind_v8_multilingual.yml": (0.98, 0.95, 0.24),  # measured 0.990, 0.964, 0.221
+    "risk_blind_v7_en.yml": (0.98, 0.99, 0.13),  # measured 0.994, 1.000, 0.113
+    "risk_blind_v7_multilingual.yml": (0.98, 0.99, 0.16),  # measured 0.993, 1.000, 0.143
+    "risk_blind_v6_en.yml": (0.98, 0.94, 0.11),  # measured 0.993, 0.950, 0.092
+    "risk_blind_v6_multilingual.yml": (0.97, 0.99, 0.17),  # measured 0.980, 1.000, 0.152
+    "risk_blind_v5_en.yml": (0.98, 0.96, 0.14),  # measured 0.990, 0.967, 0.119
+    "risk_blind_v5_multilingual.yml": (0.99, 0.99, 0.27),  # measured 1.000, 1.000, 0.250
+    "risk_blind_v4_en.yml": (0.98, 0.99, 0.13),  # measured 0.990, 1.000, 0.112
+    "risk_blind_v4_multilingual.yml": (0.98, 0.99, 0.1),  # measured 0.993, 1.000, 0.083
+    "risk_blind_v3_en.yml": (0.98, 0.99, 0.12),  # measured 0.991, 1.000, 0.100
+    "risk_blind_v3_multilingual.yml": (0.96, 0.94, 0.15),  # measured 0.973, 0.952, 0.129
+    "risk_blind_v2_en.yml": (0.98, 0.99, 0.1),  # measured 0.991, 1.000, 0.082
+    "risk_blind_v2_multilingual.yml": (0.98, 0.99, 0.18),  # measured 0.990, 1.000, 0.164
+    "risk_blind_en.yml": (0.99, 0.97, 0.16),  # measured 0.997, 0.982, 0.143
+    "risk_blind_multilingual.yml": (0.96, 0.95, 0.22),  # measured 0.973, 0.960, 0.202
 }
 
 
-@pytest.mark.parametrize("name", [*BLIND, "dev"])
+@pytest.mark.parametrize("name", [*BLIND, *DEV])
 def test_no_evaluation_message_is_in_the_training_data(name: str) -> None:
-    path = BLIND.get(name, DEV)
+    path = BLIND.get(name) or DEV[name]
     # The risk classifier's own data. (The topic examples it also learns "none" from share a
     # few everyday words with the sets, such as "ok" and "thanks"; see the README.)
     trained = {normalise(m.text) for m in training_messages(topic_dir=None)}

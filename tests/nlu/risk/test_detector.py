@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from nlu.risk import RiskDetector, default_detector
-from nlu.risk.classifier import RiskClassifier, load_or_train
+from nlu.risk.classifier import RiskClassifier, RiskPrediction, load_or_train
 from nlu.risk.context import is_past
 from nlu.risk.data import RiskDataError, read_messages, training_messages
 from nlu.risk.lexicon import Lexicon, default_lexicon
@@ -21,7 +22,7 @@ def classifier() -> RiskClassifier:
 def test_the_lexicon_alone_raises_what_the_classifier_misses(classifier) -> None:
     class Blind(RiskClassifier):
         def __init__(self) -> None:
-            self.threshold = 2.0  # can never be reached
+            self.threshold = self.urgent_threshold = 2.0  # can never be reached
 
         def predict(self, text):  # type: ignore[no-untyped-def]
             return classifier.predict(text)
@@ -52,12 +53,23 @@ def test_two_risks_act_on_the_more_urgent() -> None:
     assert risk.category == "medical_emergency"
 
 
-def test_the_topic_classifiers_safety_intent_also_raises() -> None:
+def test_the_topic_classifiers_safety_intent_alone_asks_first() -> None:
     detector = RiskDetector(Lexicon(()), None)
     risk = detector.assess("something vague", intent="homeless_now")
-    assert risk.raised and risk.category == "homeless_tonight"
-    assert risk.explain() == "topic classifier: homeless_now"
-    assert not detector.assess("hello", intent="greeting").raised
+    assert not risk.raised and risk.check == "homeless_tonight"
+    assert detector.assess("hello", intent="greeting").check is None
+
+
+def test_the_topic_classifiers_crisis_intent_raises_on_its_own() -> None:
+    risk = RiskDetector(Lexicon(()), None).assess("something vague", intent="crisis")
+    assert risk.raised and risk.category == "suicide_self_harm" and risk.check is None
+    assert risk.explain() == "topic classifier: crisis"
+
+
+def test_the_topic_classifiers_safety_intent_joins_a_raised_risk() -> None:
+    risk = default_detector().assess("i want to kill myself", intent="crisis")
+    assert risk.raised and risk.check is None
+    assert "topic classifier: crisis" in risk.explain()
 
 
 @pytest.mark.parametrize(
@@ -109,3 +121,10 @@ def test_a_malformed_risk_file_is_refused_with_where(tmp_path: Path) -> None:
     bad.write_text('messages:\n  - text: "hi"\n    label: sadness\n')
     with pytest.raises(RiskDataError, match=r"messages\[0\]: unknown label 'sadness'"):
         read_messages(bad)
+
+
+def test_suicide_and_medical_are_raised_at_a_lower_score_than_other_risks(classifier) -> None:
+    below = RiskPrediction("suicide_self_harm", risk=0.3, confidence=0.2, cues=(), urgent=0.2)
+    assert below.risk < classifier.threshold and classifier.raises(below)
+    assert not classifier.raises(replace(below, urgent=classifier.urgent_threshold - 0.01))
+    assert not classifier.raises(replace(below, category="eviction_risk", urgent=0.0))

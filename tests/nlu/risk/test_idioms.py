@@ -14,7 +14,7 @@ from nlu.risk.lexicon import default_lexicon
 @pytest.mark.parametrize(
     ("text", "plain"),
     [
-        ("I'm dying to know if I passed!!", "i am really want to know if i passed"),
+        ("I'm dying to know if I passed!!", "i am curious to know if i passed"),
         ("my phone died so i missed ur msg", "my phone stopped working so i missed your msg"),
         ("I'd kill for a Nando's", "id love a nandos"),
         ("this homework is killing me lol", "this homework is annoying me lol"),
