@@ -182,6 +182,12 @@ class Message(Base):
     source = Column(String(16), nullable=False, default="bot")
     author_staff_id = Column(ForeignKey("staff_accounts.id", name="fk_message_author"))
     created_at = Column(UTCDateTime, nullable=False, index=True)
+    # A bot reply: the inbound message it answers, and its buttons ([[title, payload], ...]),
+    # so a retried message (same channel id) gets exactly the same reply again.
+    reply_to_id = Column(
+        ForeignKey("messages.id", name="fk_message_reply_to", ondelete="SET NULL"), index=True
+    )
+    buttons = Column(JSON)
 
 
 class ConversationState(Base):

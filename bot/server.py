@@ -10,6 +10,7 @@ from pathlib import Path
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
@@ -19,6 +20,7 @@ from bot.channels.webchat import WebChat
 from bot.outbox import Dispatcher, StoredSender
 from bot.runtime import Runtime
 from bot.scheduler import JobContext, Scheduler
+from bot.web_headers import SecurityHeaders, default_headers
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
@@ -130,7 +132,12 @@ def create_app(
             if whatsapp is not None:
                 await whatsapp.stop()  # type: ignore[attr-defined]
 
-    return Starlette(routes=routes, lifespan=lifespan)
+    headers = default_headers(https=settings.behind_https, frame_ancestors=settings.frame_ancestors)
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(SecurityHeaders, headers=headers)],
+    )
 
 
 def serve(runtime: Runtime) -> None:

@@ -74,6 +74,14 @@ class Settings:
     whatsapp_number: str | None = None
     # Language code of the approved WhatsApp templates sent outside the 24-hour window.
     whatsapp_template_language: str = "en_GB"
+    # Council sites allowed to show the web chat in a frame (CSP frame-ancestors): https://
+    # origins separated by spaces, from CAREBOT_FRAME_ANCESTORS; none by default.
+    frame_ancestors: str = "'none'"
+
+    @property
+    def behind_https(self) -> bool:
+        """Served over https (so cookies are Secure and browsers get HSTS)."""
+        return self.public_url.startswith("https://")
 
     @property
     def telegram_enabled(self) -> bool:
@@ -242,6 +250,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         )
 
     whatsapp = _whatsapp_settings(env)
+    frame_ancestors = _frame_ancestors(env.get("CAREBOT_FRAME_ANCESTORS", ""))
 
     return Settings(
         data_dir=data_dir,
@@ -265,5 +274,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         smtp_username=_optional(env, "SMTP_USERNAME"),
         smtp_password=_optional(env, "SMTP_PASSWORD"),
         smtp_from=smtp_from or "carebot@localhost",
+        frame_ancestors=frame_ancestors,
         **whatsapp,
     )
+
+
+def _frame_ancestors(raw: str) -> str:
+    origins = raw.split()
+    if not origins:
+        return "'none'"
+    for origin in origins:
+        if not re.fullmatch(r"https://[A-Za-z0-9.-]+(:\d{1,5})?", origin):
+            raise SettingsError(
+                "CAREBOT_FRAME_ANCESTORS must be https:// origins separated by spaces "
+                f"(like https://www.plymouth.gov.uk), got {origin!r}"
+            )
+    return " ".join(origins)

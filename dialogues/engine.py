@@ -42,7 +42,7 @@ from dialogues.handlers import (
 )
 from dialogues.handlers import linking as linking_handler
 from dialogues.language_detect import detect as detect_language
-from dialogues.types import InboundMessage, OutgoingMessage, Turn
+from dialogues.types import Button, InboundMessage, OutgoingMessage, Turn
 from dialogues.understanding import (
     MAX_PARSED_CHARS,
     SAFETY_INTENTS,
@@ -233,7 +233,9 @@ class DialogueEngine:
                 session.flush()
             except IntegrityError:
                 session.rollback()
-                return Turn(input=shown_input, language=self._default_language, duplicate=True)
+                # Seen before (a retry after a lost response or a restart): the same reply
+                # again, so a young person in crisis still gets the numbers.
+                return self._replay(session, inbound, shown_input)
             ctx = self._context(session, identity, text, now)
             try:
                 code = linking.typed_code(text) if inbound.kind == "text" else None
@@ -266,7 +268,9 @@ class DialogueEngine:
                 stored.topic = reply.topic
                 stored.safety = understanding.safety
                 self._save_state(session, identity, reply, now)
-            self._store_replies(session, identity, inbound.channel, reply, now)
+            # An erased conversation took the message with it: the reply answers nothing kept.
+            answering = None if reply.erased else stored
+            self._store_replies(session, identity, inbound.channel, reply, now, answering)
             session.flush()
             escalation = None
             if reply.escalation is not None:
@@ -302,19 +306,19 @@ class DialogueEngine:
             identity = self._identity(session, inbound.channel, inbound.sender_id)
             ctx = self._context(session, identity, text, now)
             reply = small_talk.sorry_error(ctx)
-            session.add(
-                Message(
-                    identity_id=identity.id,
-                    young_person_id=identity.young_person_id,
-                    direction="in",
-                    channel=inbound.channel,
-                    external_id=inbound.message_id,
-                    kind=inbound.kind,
-                    text=text,
-                    created_at=now,
-                )
+            stored = Message(
+                identity_id=identity.id,
+                young_person_id=identity.young_person_id,
+                direction="in",
+                channel=inbound.channel,
+                external_id=inbound.message_id,
+                kind=inbound.kind,
+                text=text,
+                created_at=now,
             )
-            self._store_replies(session, identity, inbound.channel, reply, now)
+            session.add(stored)
+            session.flush()
+            self._store_replies(session, identity, inbound.channel, reply, now, stored)
             return Turn(input=shown_input, language=ctx.t.language, messages=tuple(reply.messages))
 
     def _identity(self, session: Session, channel: str, sender_id: str) -> ChannelIdentity:
@@ -398,10 +402,15 @@ class DialogueEngine:
             return safety.safety(ctx, u.safety, u.risk)
         held = escalations.handling(ctx.session, ctx.identity)
         if held is not None:
-            # Their PA has the conversation: the bot stays quiet and tells the PA instead.
+            # Their PA has the conversation: the bot stays quiet and tells the PA instead
+            # (once), except for stop and delete, which are theirs to ask for at any time.
             escalations.new_message_while_handling(
                 ctx.session, held, now=ctx.now, public_url=ctx.public_url
             )
+            if u.intent == "data_delete" and u.command is not None:
+                return privacy.stop_or_delete(ctx)
+            if u.payload is not None and u.payload.kind == payloads.PRIVACY:
+                return privacy.privacy_button(ctx, u.payload.value)
             return Reply([])
         if inbound.kind not in ("text", "button"):
             return small_talk.non_text(ctx)
@@ -511,7 +520,12 @@ class DialogueEngine:
 
     @staticmethod
     def _store_replies(
-        session: Session, identity: ChannelIdentity, channel: str, reply: Reply, now: Any
+        session: Session,
+        identity: ChannelIdentity,
+        channel: str,
+        reply: Reply,
+        now: Any,
+        answering: Message | None = None,
     ) -> None:
         for message in reply.messages:
             session.add(
@@ -524,8 +538,38 @@ class DialogueEngine:
                     text=message.text,
                     topic=reply.topic,
                     created_at=now,
+                    reply_to_id=answering.id if answering is not None else None,
+                    buttons=[[b.title, b.payload] for b in message.buttons] or None,
                 )
             )
+
+    def _replay(self, session: Session, inbound: InboundMessage, shown_input: str) -> Turn:
+        """The reply stored for the first delivery of this message id (none if it was
+        erased, or is still being written by another process)."""
+        original = session.execute(
+            select(Message).where(
+                Message.channel == inbound.channel, Message.external_id == inbound.message_id
+            )
+        ).scalar_one_or_none()
+        replies: list[OutgoingMessage] = []
+        language = self._default_language
+        if original is not None:
+            rows = session.execute(
+                select(Message)
+                .where(Message.reply_to_id == original.id, Message.direction == "out")
+                .order_by(Message.id)
+            ).scalars()
+            replies = [
+                OutgoingMessage(
+                    row.text or "",
+                    tuple(Button(str(t), str(p)) for t, p in (row.buttons or ())),
+                )
+                for row in rows
+            ]
+            identity = session.get(ChannelIdentity, original.identity_id)
+            if identity is not None and identity.language:
+                language = identity.language
+        return Turn(input=shown_input, language=language, messages=tuple(replies), duplicate=True)
 
     @staticmethod
     def _save_state(session: Session, identity: ChannelIdentity, reply: Reply, now: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -220,10 +220,29 @@ def escalation_overdue(
 
 
 def new_message(session: Session, esc: Escalation, *, now: datetime, public_url: str) -> None:
+    """Tell the PA handling the chat that the young person wrote: once, not again for every
+    message, until the PA has written to them since."""
     if esc.handling_staff_id is None:
         return
     staff = session.get(StaffAccount, esc.handling_staff_id)
     if staff is None:
+        return
+    pa_wrote = session.execute(
+        select(func.max(OutboxItem.created_at)).where(
+            OutboxItem.escalation_id == esc.id, OutboxItem.author_staff_id.is_not(None)
+        )
+    ).scalar()
+    since = (
+        max(t for t in (pa_wrote, esc.handling_since) if t is not None)
+        if (pa_wrote or esc.handling_since)
+        else None
+    )
+    told = select(OutboxItem.id).where(
+        OutboxItem.escalation_id == esc.id, OutboxItem.purpose == "conversation_message"
+    )
+    if since is not None:
+        told = told.where(OutboxItem.created_at >= since)
+    if session.execute(told.limit(1)).first() is not None:
         return
     body = (
         f"New message in the conversation you are handling (#{esc.id}).\n"

@@ -213,7 +213,8 @@ class TelegramChannel:
                 raise ValueError("not an update object")
             # PTB raises AttributeError/TypeError when a nested field has the wrong type.
             update = Update.de_json(data, self.application.bot)
-        except (ValueError, TypeError, KeyError, AttributeError, TelegramError):
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError, TelegramError):
+            # RecursionError: JSON nested thousands deep.
             log.warning("telegram webhook body rejected")
             return JSONResponse({"error": "not an update"}, status_code=400)
         if self._seen_update(update.update_id):

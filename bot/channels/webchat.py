@@ -113,7 +113,7 @@ class WebChat:
             data: Any = json.loads(body.decode("utf-8"))
         except UnicodeDecodeError:
             return _error(400, "the message is not valid UTF-8")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
             return _error(400, "the body is not valid JSON")
         if not isinstance(data, dict):
             return _error(400, "expected a JSON object")
@@ -145,10 +145,23 @@ class WebChat:
             payload=payload,
         )
         turn = await anyio.to_thread.run_sync(self._engine.handle, inbound)
-        result = turn.as_protocol()
-        result["duplicate"] = turn.duplicate
-        result["direction"] = "rtl" if is_rtl(turn.language) else "ltr"
-        response = JSONResponse(result)
+        # Only what the page shows (and the language it is now in): never the intent, the
+        # confidence, escalation ids, routing or deadlines. A retried message id gets the
+        # same messages as the first delivery.
+        response = JSONResponse(
+            {
+                "messages": [
+                    {
+                        "text": m.text,
+                        "buttons": [{"title": b.title, "payload": b.payload} for b in m.buttons],
+                    }
+                    for m in turn.messages
+                ],
+                "language": turn.language,
+                "direction": "rtl" if is_rtl(turn.language) else "ltr",
+            },
+            headers={"Cache-Control": "no-store"},
+        )
         if new_visitor:
             self._set_visitor(response, visitor)
         return response

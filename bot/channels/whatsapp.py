@@ -598,9 +598,9 @@ class WhatsAppChannel:
             log.info("whatsapp message skipped type=%s", _str(raw.get("type"), _TYPE))
             return
         inbound = incoming.inbound
+        # A duplicate (WhatsApp retrying a delivery we stored but did not answer, say after a
+        # restart) gets the stored reply again: better twice than never.
         turn = await anyio.to_thread.run_sync(self._engine.handle, inbound)
-        if turn.duplicate:
-            return
         for message in turn.messages:
             try:
                 await self.sender.send_message(incoming.address, message)

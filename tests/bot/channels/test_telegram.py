@@ -252,6 +252,8 @@ def test_group_chat_message_gets_no_reply(webhook: Webhook) -> None:
         b'"an update"',
         b"42",
         b'{"update_id": "x", "message": "hello"}',
+        b"[" * 100_000,
+        b'{"update_id": 1, "message": ' + b'{"a": ' * 50_000 + b"1" + b"}" * 50_001,
     ],
     ids=[
         "malformed",
@@ -265,6 +267,8 @@ def test_group_chat_message_gets_no_reply(webhook: Webhook) -> None:
         "string",
         "number",
         "message-not-object",
+        "deep-list",
+        "deep-update",
     ],
 )
 def test_body_that_is_not_an_update_is_a_client_error(webhook: Webhook, raw: bytes) -> None:
