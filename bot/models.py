@@ -379,3 +379,12 @@ class ContactPlan(Base):
     birthday_reminder_year = Column(Integer)
     closed_at = Column(UTCDateTime)
     updated_at = Column(UTCDateTime, nullable=False)
+
+
+class ServerKey(Base):
+    """A random secret shared by every process (log-in form tokens, visitor tokens)."""
+
+    __tablename__ = "server_keys"
+    name = Column(String(32), primary_key=True)
+    secret = Column(String(128), nullable=False)  # hex
+    created_at = Column(UTCDateTime, nullable=False)

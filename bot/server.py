@@ -20,6 +20,7 @@ from bot.channels.webchat import WebChat
 from bot.outbox import Dispatcher, StoredSender
 from bot.runtime import Runtime
 from bot.scheduler import JobContext, Scheduler
+from bot.server_keys import TokenSigner, server_key
 from bot.web_headers import SecurityHeaders, default_headers
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,8 @@ def create_app(
         runtime.engine,
         default_language=settings.default_language,
         default_council=settings.default_council,
+        signer=TokenSigner(server_key(runtime.sessions, "visitor_token")),
+        secure=settings.behind_https,
     )
 
     async def health(_request: Request) -> JSONResponse:

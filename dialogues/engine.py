@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import threading
 import time
 import unicodedata
@@ -187,6 +188,30 @@ class DialogueEngine:
             identity = self._identity(session, channel, sender_id)
             reach.mark_unreachable(
                 session, identity, self.clock.now(), reason=reason, public_url=self._public_url
+            )
+
+    def rename_sender(self, channel: str, old: str, new: str) -> None:
+        """The chat keeps its history under a new channel id (the web chat rotates its
+        visitor token when a chat is linked, so a token planted earlier is worth nothing)."""
+        with self._lock_for(channel, old), self._sessions.begin() as session:
+            identity = self._identity(session, channel, old)
+            identity.external_id = new
+
+    def forget_sender(self, channel: str, sender_id: str) -> None:
+        """ "Forget this device": the chat is no longer linked to the young person, and its
+        id is replaced by a random one nobody holds (their history stays for their PA)."""
+        with self._lock_for(channel, sender_id), self._sessions.begin() as session:
+            identity = session.execute(
+                select(ChannelIdentity).where(
+                    ChannelIdentity.channel == channel, ChannelIdentity.external_id == sender_id
+                )
+            ).scalar_one_or_none()
+            if identity is None:
+                return
+            identity.young_person_id = None
+            identity.external_id = f"forgotten:{secrets.token_urlsafe(18)}"
+            session.execute(
+                delete(ConversationState).where(ConversationState.identity_id == identity.id)
             )
 
     def reset(self, channel: str, sender_id: str) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from bot.i18n import Translator, is_rtl, normalise_language
+from bot.server_keys import TokenSigner
 from dialogues.engine import DialogueEngine
 from dialogues.types import InboundMessage
 
@@ -31,9 +31,20 @@ def _error(status: int, message: str) -> JSONResponse:
 
 class WebChat:
     def __init__(
-        self, engine: DialogueEngine, *, default_language: str, default_council: str | None
+        self,
+        engine: DialogueEngine,
+        *,
+        default_language: str,
+        default_council: str | None,
+        signer: TokenSigner,
+        secure: bool = False,
     ) -> None:
         self._engine = engine
+        # Visitor tokens are issued by this server only (signed); a token the browser made
+        # up is replaced, so nobody can plant a known token on a shared phone.
+        self._signer = signer
+        # Behind https the cookie is Secure (never sent over plain http).
+        self._secure = secure
         self._default_language = default_language
         self._default_council = default_council
         self._jinja = Environment(
@@ -47,7 +58,22 @@ class WebChat:
             Route("/", self.page, methods=["GET"]),
             Route("/api/chat", self.api, methods=["POST"]),
             Route("/api/updates", self.updates, methods=["GET"]),
+            Route("/api/forget", self.forget, methods=["POST"]),
         ]
+
+    async def forget(self, request: Request) -> Response:
+        """ "Forget this device": unlink the chat and drop the cookie (a shared phone)."""
+        if (
+            request.headers.get("content-type", "").split(";")[0].strip().lower()
+            != "application/json"
+        ):
+            return _error(415, "send application/json")
+        visitor = request.cookies.get(COOKIE, "")
+        if self._signer.valid(visitor):
+            await anyio.to_thread.run_sync(self._engine.forget_sender, CHANNEL, visitor)
+        response = JSONResponse({"ok": True}, headers={"Cache-Control": "no-store"})
+        response.delete_cookie(COOKIE, httponly=True, samesite="strict", secure=self._secure)
+        return response
 
     async def updates(self, request: Request) -> Response:
         """What a PA (or the bot, unasked) sent this visitor since message `after`."""
@@ -55,7 +81,7 @@ class WebChat:
         raw_after = request.query_params.get("after", "0")
         if not raw_after.isdigit() or len(raw_after) > 18:
             return _error(400, "after must be a message number")
-        if not _TOKEN.match(visitor):
+        if not self._signer.valid(visitor):
             return JSONResponse({"messages": [], "last": int(raw_after)})
         found = await anyio.to_thread.run_sync(
             self._engine.pushed_since, CHANNEL, visitor, int(raw_after)
@@ -84,14 +110,18 @@ class WebChat:
             council=council if re.fullmatch(r"[a-z][a-z0-9-]{0,63}", council) else "",
         )
         response = HTMLResponse(html)
-        if not _TOKEN.match(request.cookies.get(COOKIE, "")):
-            self._set_visitor(response, secrets.token_urlsafe(24))
+        if not self._signer.valid(request.cookies.get(COOKIE, "")):
+            self._set_visitor(response, self._signer.issue())
         return response
 
-    @staticmethod
-    def _set_visitor(response: Response, token: str) -> None:
+    def _set_visitor(self, response: Response, token: str) -> None:
         response.set_cookie(
-            COOKIE, token, max_age=60 * 60 * 24 * 180, httponly=True, samesite="strict"
+            COOKIE,
+            token,
+            max_age=60 * 60 * 24 * 180,
+            httponly=True,
+            samesite="strict",
+            secure=self._secure,
         )
 
     async def api(self, request: Request) -> Response:
@@ -128,9 +158,9 @@ class WebChat:
             return _error(400, "payload must be a string")
 
         visitor = request.cookies.get(COOKIE, "")
-        new_visitor = not _TOKEN.match(visitor)
+        new_visitor = not self._signer.valid(visitor)
         if new_visitor:
-            visitor = secrets.token_urlsafe(24)
+            visitor = self._signer.issue()
         council = data.get("council")
         language = data.get("language")
         await anyio.to_thread.run_sync(self._apply_choices, visitor, council, language)
@@ -162,7 +192,13 @@ class WebChat:
             },
             headers={"Cache-Control": "no-store"},
         )
-        if new_visitor:
+        if turn.intent == "link_code":
+            # A chat being linked to a young person gets a fresh token: whoever knew the
+            # old one (a planted cookie) is left with an empty chat.
+            fresh = self._signer.issue()
+            await anyio.to_thread.run_sync(self._engine.rename_sender, CHANNEL, visitor, fresh)
+            self._set_visitor(response, fresh)
+        elif new_visitor:
             self._set_visitor(response, visitor)
         return response
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from bot.models import (
     StaffSession,
     YoungPerson,
 )
+from bot.server_keys import server_key
 
 log = logging.getLogger(__name__)
 
@@ -248,9 +248,9 @@ class Dashboard:
         self._public_url = public_url.rstrip("/")
         self._telegram_bot_username = telegram_bot_username
         self._whatsapp_number = whatsapp_number
-        # Signs the log-in form's CSRF token. A per-process key is enough: a form older than
-        # a restart is simply refused and shown again.
-        self._login_csrf = auth.LoginCsrf(login_key or secrets.token_bytes(32))
+        # Signs the log-in form's CSRF token: one key for every process (kept in the
+        # database), so a form made by one process is accepted by another.
+        self._login_csrf = auth.LoginCsrf(login_key or server_key(sessions, "login_csrf"))
         self._jinja = Environment(
             loader=FileSystemLoader(TEMPLATES),
             autoescape=True,

@@ -91,5 +91,23 @@
     setTimeout(poll, 4000);
   }
 
+  // "Forget this device" (a shared phone): the server unlinks this chat and drops the cookie.
+  const forget = document.getElementById("forget");
+  forget.addEventListener("click", async () => {
+    try {
+      const response = await fetch("/api/forget", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json" },
+        body: "{}",
+      });
+      if (!response.ok) throw new Error("not forgotten");
+      log.textContent = "";
+      bubble(forget.dataset.doneText, "bot");
+    } catch (err) {
+      bubble(phone.dataset.errorText, "bot");
+    }
+  });
+
   send({ text: "/start" }, "", 1).then(poll);
 })();
