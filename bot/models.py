@@ -388,3 +388,14 @@ class ServerKey(Base):
     name = Column(String(32), primary_key=True)
     secret = Column(String(128), nullable=False)  # hex
     created_at = Column(UTCDateTime, nullable=False)
+
+
+class LoginThrottle(Base):
+    """Failed log-ins for one email from one client, or from one client in all (keyed by a
+    hash, so neither the email nor the address is stored)."""
+
+    __tablename__ = "login_throttles"
+    key = Column(String(64), primary_key=True)
+    failures = Column(Integer, nullable=False)
+    last_failed_at = Column(UTCDateTime, nullable=False)
+    blocked_until = Column(UTCDateTime)

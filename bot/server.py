@@ -104,6 +104,7 @@ def create_app(
         public_url=settings.public_url,
         telegram_bot_username=settings.telegram_bot_username,
         whatsapp_number=settings.whatsapp_number,
+        trusted_proxies=settings.trusted_proxies,
     )
     dashboard.on_queued = dispatcher.wake
     routes = [

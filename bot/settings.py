@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -77,6 +78,9 @@ class Settings:
     # Council sites allowed to show the web chat in a frame (CSP frame-ancestors): https://
     # origins separated by spaces, from CAREBOT_FRAME_ANCESTORS; none by default.
     frame_ancestors: str = "'none'"
+    # Addresses of our own reverse proxies / load balancers (CAREBOT_TRUSTED_PROXIES, space
+    # separated): only from them is X-Forwarded-For believed (log-in throttling, rate limits).
+    trusted_proxies: frozenset[str] = frozenset()
 
     @property
     def behind_https(self) -> bool:
@@ -275,8 +279,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         smtp_password=_optional(env, "SMTP_PASSWORD"),
         smtp_from=smtp_from or "carebot@localhost",
         frame_ancestors=frame_ancestors,
+        trusted_proxies=_trusted_proxies(env.get("CAREBOT_TRUSTED_PROXIES", "")),
         **whatsapp,
     )
+
+
+def _trusted_proxies(raw: str) -> frozenset[str]:
+    proxies = frozenset(raw.split())
+    for proxy in proxies:
+        try:
+            ipaddress.ip_address(proxy)
+        except ValueError:
+            raise SettingsError(
+                f"CAREBOT_TRUSTED_PROXIES must be IP addresses separated by spaces, got {proxy!r}"
+            ) from None
+    return proxies
 
 
 def _frame_ancestors(raw: str) -> str:

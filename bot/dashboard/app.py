@@ -25,6 +25,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.types import Message as AsgiMessage
 
+from bot.client_address import client_address
 from bot.clock import Clock, age_band, age_on
 from bot.dashboard import access, auth, labels
 from bot.dashboard.checkins import keep_in_touch
@@ -240,8 +241,11 @@ class Dashboard:
         telegram_bot_username: str | None = None,
         whatsapp_number: str | None = None,
         login_key: bytes | None = None,
+        trusted_proxies: frozenset[str] = frozenset(),
     ) -> None:
         self._sessions = sessions
+        # Only from these is X-Forwarded-For believed (log-in throttling is per client).
+        self._trusted_proxies = trusted_proxies
         self._clock = clock
         # Set by the server to wake the outbox dispatcher after a change is committed.
         self.on_queued: Callable[[], None] | None = None
@@ -456,9 +460,28 @@ class Dashboard:
                 )
             email = form.get("email", "")[:254]
             password = form.get("password", "")
+            client = client_address(request, self._trusted_proxies)
+            wait = auth.must_wait(db, email, client, now)
+            if wait is not None:
+                # Not even checked (no argon2 work for a guesser); others are not held up.
+                db.add(AuditEvent(at=now, actor="anonymous", action="login_throttled", detail={}))
+                db.commit()
+                minutes = max(1, -(-int(wait.total_seconds()) // 60))
+                return self._login_form(
+                    request,
+                    next_url=next_url,
+                    email=email,
+                    error=(
+                        f"Too many tries from this device. Please wait {minutes} minute"
+                        f"{'s' if minutes != 1 else ''} and try again. If you have forgotten "
+                        "your password, ask your team manager or the service administrator "
+                        "to reset it."
+                    ),
+                    status=429,
+                )
             staff = None
             if email and password and len(password) <= 1024:
-                staff = auth.authenticate(db, email, password, now)
+                staff = auth.authenticate(db, email, password, now, client=client)
             if staff is None:
                 db.commit()  # failed-attempt counts and the audit row
                 return self._login_form(
@@ -466,8 +489,8 @@ class Dashboard:
                     next_url=next_url,
                     email=email,
                     error=(
-                        "Email or password not recognised. After 5 failed attempts an "
-                        "account is locked for 15 minutes."
+                        "Email or password not recognised. After a few failed tries, this "
+                        "device has to wait a little longer before each new try."
                     ),
                     status=401,
                 )

@@ -13,16 +13,23 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.models import AuditEvent, StaffAccount, StaffSession
+from bot.models import AuditEvent, LoginThrottle, StaffAccount, StaffSession
 
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "carebot_staff"
 LOGIN_COOKIE = "carebot_login"
-MAX_FAILED_LOGINS = 5
-LOCK_FOR = timedelta(minutes=15)
+# Throttling, not locking: after a few failures for one email from one client (or many from
+# one client across emails), that client waits, longer each time, up to MAX_WAIT. A PA
+# logging in from their own device is never held up by someone guessing elsewhere.
+FREE_FAILURES = 3  # per email and client
+FREE_CLIENT_FAILURES = 10  # per client, across emails (credential stuffing)
+FIRST_WAIT = timedelta(seconds=30)
+MAX_WAIT = timedelta(minutes=15)
+FORGET_FAILURES_AFTER = timedelta(hours=24)
 # Sliding: a session left alone for 12 hours ends; used or not, none outlives 7 days.
 IDLE_TIMEOUT = timedelta(hours=12)
 ABSOLUTE_TIMEOUT = timedelta(days=7)
@@ -75,36 +82,78 @@ def _audit(
     )
 
 
-def authenticate(db: Session, email: str, password: str, now: datetime) -> StaffAccount | None:
-    """The account, or None for a wrong email or password, an inactive or a locked account.
+def _throttle_keys(email: str, client: str) -> tuple[str, str]:
+    """(this email from this client, this client): hashed, so neither is stored."""
+    folded = email.strip().lower()
+    return (
+        hashlib.sha256(f"email:{folded}|client:{client}".encode()).hexdigest(),
+        hashlib.sha256(f"client:{client}".encode()).hexdigest(),
+    )
+
+
+def _wait_after(failures: int, free: int) -> timedelta:
+    if failures < free:
+        return timedelta(0)
+    return min(FIRST_WAIT * (2 ** (failures - free)), MAX_WAIT)
+
+
+def must_wait(db: Session, email: str, client: str, now: datetime) -> timedelta | None:
+    """How long this client must wait before trying this email again, or None."""
+    waits = []
+    for key in _throttle_keys(email, client):
+        row = db.get(LoginThrottle, key)
+        if row is not None and row.blocked_until is not None and row.blocked_until > now:
+            waits.append(row.blocked_until - now)
+    return max(waits) if waits else None
+
+
+def _record_failure(db: Session, email: str, client: str, now: datetime) -> None:
+    keys = _throttle_keys(email, client)
+    for key, free in zip(keys, (FREE_FAILURES, FREE_CLIENT_FAILURES), strict=True):
+        row = db.get(LoginThrottle, key)
+        if row is None:
+            try:
+                with db.begin_nested():
+                    row = LoginThrottle(key=key, failures=0, last_failed_at=now)
+                    db.add(row)
+            except IntegrityError:  # another process counted the first failure
+                row = db.get(LoginThrottle, key)
+                assert row is not None
+        elif row.last_failed_at < now - FORGET_FAILURES_AFTER:
+            row.failures = 0
+        row.failures += 1
+        row.last_failed_at = now
+        wait = _wait_after(row.failures, free)
+        row.blocked_until = now + wait if wait else None
+    db.flush()
+
+
+def authenticate(
+    db: Session, email: str, password: str, now: datetime, *, client: str = "unknown"
+) -> StaffAccount | None:
+    """The account, or None for a wrong email or password or an inactive account.
 
     The caller shows the same message for every failure, so it does not reveal which emails
-    have accounts. Five failures in a row lock the account for 15 minutes."""
+    have accounts, and calls `must_wait` first: a throttled client is not even checked."""
     staff = db.execute(
         select(StaffAccount).where(StaffAccount.email == email.strip().lower())
     ).scalar_one_or_none()
     if staff is None:
         _verify_dummy(password)
+        _record_failure(db, email, client, now)
         _audit(db, now, "anonymous", "login_failed", None, reason="unknown_account")
         log.info("login failed: unknown account")
-        return None
-    if staff.locked_until is not None and staff.locked_until > now:
-        # Not even checked: guessing must not go on while locked.
-        _verify_dummy(password)
-        _audit(db, now, f"staff:{staff.id}", "login_failed", staff.id, reason="locked")
-        log.info("login refused: locked staff=%s", staff.id)
         return None
     if not verify_password(staff, password) or not staff.active:
         staff.failed_logins = (staff.failed_logins or 0) + 1
         reason = "inactive" if staff.active is False else "bad_password"
-        if staff.failed_logins >= MAX_FAILED_LOGINS:
-            staff.locked_until = now + LOCK_FOR
-            staff.failed_logins = 0
-            _audit(db, now, f"staff:{staff.id}", "login_locked", staff.id)
-            log.warning("account locked after failed logins staff=%s", staff.id)
+        _record_failure(db, email, client, now)
         _audit(db, now, f"staff:{staff.id}", "login_failed", staff.id, reason=reason)
         log.info("login failed staff=%s", staff.id)
         return None
+    mine = db.get(LoginThrottle, _throttle_keys(email, client)[0])
+    if mine is not None:
+        db.delete(mine)
     staff.failed_logins = 0
     staff.locked_until = None
     staff.last_login_at = now

@@ -157,42 +157,83 @@ def test_read_password_from_env_or_twice_from_the_prompt() -> None:
 # Throttling --------------------------------------------------------------------------------
 
 
-def test_five_failures_lock_the_account_for_15_minutes(
+def _fail(sessions: sessionmaker, email: str, client: str, clock: FixedClock) -> None:
+    with sessions.begin() as session:
+        assert (
+            auth.authenticate(session, email, "wrong password!", clock.now(), client=client) is None
+        )
+
+
+def _wait(sessions: sessionmaker, email: str, client: str, clock: FixedClock) -> timedelta | None:
+    with sessions() as session:
+        return auth.must_wait(session, email, client, clock.now())
+
+
+def test_failures_make_that_client_wait_longer_each_time(
     sessions: sessionmaker, staff: dict[str, Account], clock: FixedClock
 ) -> None:
     sam = staff["sam"]
-    for _ in range(auth.MAX_FAILED_LOGINS):
-        with sessions.begin() as session:
-            assert auth.authenticate(session, sam.email, "wrong password!", clock.now()) is None
-    locked = _get(sessions, sam)
-    assert locked.locked_until == clock.now() + timedelta(minutes=15)
-    # Locked: even the right password is refused, and it is not even checked.
-    clock.advance(timedelta(minutes=14))
-    with sessions.begin() as session:
-        assert auth.authenticate(session, sam.email, sam.password, clock.now()) is None
-    clock.advance(timedelta(minutes=1, seconds=1))
-    with sessions.begin() as session:
-        account = auth.authenticate(session, sam.email.upper(), sam.password, clock.now())
-        assert account is not None and account.id == sam.id
-    after = _get(sessions, sam)
-    assert after.failed_logins == 0 and after.locked_until is None
-    assert after.last_login_at == clock.now()
-    with sessions() as session:
-        actions = [
-            e.action
-            for e in session.execute(
-                select(AuditEvent)
-                .where(AuditEvent.subject_id == str(sam.id))
-                .order_by(AuditEvent.id)
-            ).scalars()
-            if e.action.startswith("login")
-        ]
-    assert actions == ["login_failed"] * 4 + [
-        "login_locked",
-        "login_failed",
-        "login_failed",
-        "login",
+    for _ in range(auth.FREE_FAILURES - 1):
+        _fail(sessions, sam.email, "203.0.113.9", clock)
+    assert _wait(sessions, sam.email, "203.0.113.9", clock) is None
+    waits = []
+    for _ in range(4):
+        _fail(sessions, sam.email, "203.0.113.9", clock)
+        wait = _wait(sessions, sam.email, "203.0.113.9", clock)
+        assert wait is not None
+        waits.append(wait)
+        clock.advance(wait)
+    assert waits == [
+        timedelta(seconds=30),
+        timedelta(minutes=1),
+        timedelta(minutes=2),
+        timedelta(minutes=4),
     ]
+    for _ in range(6):
+        _fail(sessions, sam.email, "203.0.113.9", clock)
+        clock.advance(_wait(sessions, sam.email, "203.0.113.9", clock) or timedelta(0))
+    assert _wait(sessions, sam.email, "203.0.113.9", clock) is None  # waited it out
+    _fail(sessions, sam.email, "203.0.113.9", clock)
+    assert _wait(sessions, sam.email, "203.0.113.9", clock) == auth.MAX_WAIT
+
+
+def test_nobody_can_lock_a_pa_out_from_elsewhere(
+    sessions: sessionmaker, staff: dict[str, Account], clock: FixedClock
+) -> None:
+    sam = staff["sam"]
+    for _ in range(auth.FREE_FAILURES + 2):
+        _fail(sessions, sam.email, "203.0.113.9", clock)
+    assert _wait(sessions, sam.email, "203.0.113.9", clock) is not None
+    # Sam, on his own phone, is not held up at all.
+    assert _wait(sessions, sam.email, "198.51.100.7", clock) is None
+    with sessions.begin() as session:
+        account = auth.authenticate(
+            session, sam.email, sam.password, clock.now(), client="198.51.100.7"
+        )
+        assert account is not None and account.id == sam.id
+
+
+def test_one_client_guessing_many_emails_is_slowed_down(
+    sessions: sessionmaker, staff: dict[str, Account], clock: FixedClock
+) -> None:
+    for i in range(auth.FREE_CLIENT_FAILURES):
+        _fail(sessions, f"guess{i}@example.org", "203.0.113.50", clock)
+    assert _wait(sessions, "anyone-else@example.org", "203.0.113.50", clock) is not None
+    assert _wait(sessions, "anyone-else@example.org", "203.0.113.51", clock) is None
+
+
+def test_a_success_clears_that_clients_count(
+    sessions: sessionmaker, staff: dict[str, Account], clock: FixedClock
+) -> None:
+    sam = staff["sam"]
+    for _ in range(auth.FREE_FAILURES - 1):
+        _fail(sessions, sam.email, "198.51.100.7", clock)
+    with sessions.begin() as session:
+        assert auth.authenticate(
+            session, sam.email, sam.password, clock.now(), client="198.51.100.7"
+        )
+    _fail(sessions, sam.email, "198.51.100.7", clock)
+    assert _wait(sessions, sam.email, "198.51.100.7", clock) is None
 
 
 def test_unknown_and_inactive_accounts_cannot_log_in(
@@ -362,13 +403,16 @@ def test_a_wrong_password_gets_one_message_for_every_failure(
         assert response.status_code == 401
         assert "Email or password not recognised" in response.text
         pages.append(response.text)
-    assert "locked for 15 minutes" in pages[0] and "locked for 15 minutes" in pages[1]
+    # The same words whether the account exists or not (and no word of a lock).
+    assert all("locked" not in page for page in pages)
     assert client.get("/staff/").status_code == 303
 
 
-def test_login_throttling_over_http(client: TestClient, staff: dict[str, Account]) -> None:
+def test_login_throttling_over_http(
+    client: TestClient, staff: dict[str, Account], sessions: sessionmaker
+) -> None:
     sam = staff["sam"]
-    for _ in range(5):
+    for _ in range(auth.FREE_FAILURES):
         client.post(
             "/staff/login",
             data={
@@ -381,7 +425,34 @@ def test_login_throttling_over_http(client: TestClient, staff: dict[str, Account
         "/staff/login",
         data={"login_token": login_token(client), "email": sam.email, "password": sam.password},
     )
-    assert response.status_code == 401
+    # Throttled: told so, how long to wait and who can help; the password is not checked.
+    assert response.status_code == 429
+    assert "Too many tries from this device" in response.text
+    assert "team manager" in response.text
+    with sessions() as session:
+        actions = [e.action for e in session.execute(select(AuditEvent)).scalars()]
+    assert actions.count("login_throttled") == 1 and "login" not in actions
+
+
+def test_x_forwarded_for_counts_only_from_a_trusted_proxy() -> None:
+    from starlette.requests import Request
+
+    from bot.client_address import client_address
+
+    def request(peer: str, forwarded: str) -> Request:
+        return Request(
+            {
+                "type": "http",
+                "client": (peer, 1234),
+                "headers": [(b"x-forwarded-for", forwarded.encode())],
+            }
+        )
+
+    proxies = frozenset({"10.0.0.2"})
+    # From the proxy: the client it names (the rightmost address that is not ours).
+    assert client_address(request("10.0.0.2", "1.2.3.4, 203.0.113.9"), proxies) == "203.0.113.9"
+    # From anyone else: whatever they wrote is ignored.
+    assert client_address(request("198.51.100.7", "203.0.113.9"), proxies) == "198.51.100.7"
 
 
 def test_login_goes_back_to_the_page_asked_for_but_never_off_site(
