@@ -9,9 +9,24 @@ import secrets
 from datetime import datetime, timezone
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import ServerKey
+
+# The key that hashes the chat ids of deleted conversations.
+ERASE_KEY = "erase"
+
+
+def key_in(session: Session, name: str) -> bytes:
+    """The key called `name`, read (or made) in the caller's own transaction."""
+    row = session.get(ServerKey, name)
+    if row is None:
+        row = ServerKey(
+            name=name, secret=secrets.token_hex(32), created_at=datetime.now(timezone.utc)
+        )
+        session.add(row)
+        session.flush()
+    return bytes.fromhex(row.secret)
 
 
 def server_key(sessions: sessionmaker, name: str) -> bytes:
@@ -60,3 +75,11 @@ class TokenSigner:
             return False
         random, signature = token[: self.RANDOM], token[self.RANDOM :]
         return hmac.compare_digest(self._sign(random), signature)
+
+
+def erased_id(key: bytes, channel: str, external_id: str) -> str:
+    """What a chat's id becomes when its data is deleted: a keyed hash, so the number or
+    chat id cannot be read back (a plain hash of a phone number is easily reversed), but
+    the same chat is recognised if it writes again."""
+    digest = hmac.new(key, f"{channel}:{external_id}".encode(), hashlib.sha256).hexdigest()
+    return f"erased:{digest[:48]}"

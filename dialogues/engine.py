@@ -28,6 +28,7 @@ from bot.models import (
     StaffAccount,
     YoungPerson,
 )
+from bot.server_keys import ERASE_KEY, erased_id, server_key
 from dialogues import payloads
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers import (
@@ -85,6 +86,8 @@ class DialogueEngine:
     ) -> None:
         self._sessions = sessions
         self._understander = Understander(interpreter, risk or default_detector())
+        # Hashes the chat ids of deleted conversations (dialogues/handlers/privacy.py).
+        self._erase_key = server_key(sessions, ERASE_KEY)
         self._offer_source = offer_source
         self.clock = clock or SystemClock()
         self._default_language = default_language
@@ -353,6 +356,17 @@ class DialogueEngine:
         identity = session.execute(query).scalar_one_or_none()
         if identity is not None:
             return identity
+        # A chat whose data was deleted keeps only a keyed hash of its id: writing again
+        # brings the id back (it is needed to answer them), with nothing else restored.
+        erased = session.execute(
+            select(ChannelIdentity).where(
+                ChannelIdentity.channel == channel,
+                ChannelIdentity.external_id == erased_id(self._erase_key, channel, sender_id),
+            )
+        ).scalar_one_or_none()
+        if erased is not None:
+            erased.external_id = sender_id
+            return erased
         now = self.clock.now()
         identity = ChannelIdentity(
             channel=channel, external_id=sender_id, created_at=now, last_seen_at=now

@@ -29,12 +29,14 @@ from bot.client_address import client_address
 from bot.clock import Clock, age_band, age_on
 from bot.dashboard import access, auth, labels
 from bot.dashboard.checkins import keep_in_touch
+from bot.dashboard.masking import Masker
 from bot.models import (
     AuditEvent,
     ChannelIdentity,
     Escalation,
     Message,
     OutboxItem,
+    PersonalAdviser,
     StaffAccount,
     StaffSession,
     YoungPerson,
@@ -1021,9 +1023,17 @@ class Dashboard:
             .order_by(Message.created_at.desc())
             .limit(2000)
         ).all()
+        # Editors improve answers; they never need a name, a number or an address.
+        masker = Masker(
+            [
+                *ctx.db.execute(select(YoungPerson.preferred_name)).scalars(),
+                *ctx.db.execute(select(PersonalAdviser.name)).scalars(),
+                *ctx.db.execute(select(StaffAccount.name)).scalars(),
+            ]
+        )
         groups: dict[str, dict[str, Any]] = {}
         for row in rows:
-            text = " ".join(row.text.split())
+            text = masker.mask(" ".join(row.text.split()))
             if not text:
                 continue
             group = groups.setdefault(

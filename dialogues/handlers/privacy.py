@@ -17,6 +17,7 @@ from bot.models import (
     Message,
     OutboxItem,
 )
+from bot.server_keys import ERASE_KEY, erased_id, key_in
 from dialogues import payloads
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers.common import talk_to_pa_button
@@ -185,6 +186,20 @@ def delete_conversation(ctx: TurnContext) -> Reply:
         update(Escalation)
         .where(who_escalations)
         .values(excerpt=None, risk_signals=None)
+        .execution_options(synchronize_session=False)
+    )
+    # The chat ids (a WhatsApp id is the phone number) become keyed hashes; the addresses
+    # messages were sent to go too.
+    key = key_in(session, ERASE_KEY)
+    for identity in session.execute(
+        select(ChannelIdentity).where(ChannelIdentity.id.in_(identities))
+    ).scalars():
+        if not identity.external_id.startswith("erased:"):
+            identity.external_id = erased_id(key, identity.channel, identity.external_id)
+    session.execute(
+        update(OutboxItem)
+        .where(who_outbox, OutboxItem.identity_id.is_not(None))
+        .values(address="[erased]", external_id=None)
         .execution_options(synchronize_session=False)
     )
     session.add(
