@@ -5,7 +5,7 @@ can move it."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -24,6 +24,8 @@ JOBS_TABLE = "apscheduler_jobs"
 DEADLINE_CHECK_SECONDS = 60
 # How often due proactive messages are looked for (quiet hours are applied when planning).
 KEEP_IN_TOUCH_SECONDS = 60
+# Retention runs daily.
+RETENTION_HOURS = 24
 
 
 @dataclass
@@ -36,6 +38,8 @@ class JobContext:
     public_url: str
     wake_outbox: Callable[[], None]
     default_language: str = "en"
+    # Each council's retention period in months (from its council.yml), read when the job runs.
+    retention_months: Callable[[], Mapping[str, int]] | None = None
 
 
 _context: JobContext | None = None
@@ -78,6 +82,17 @@ def keep_in_touch() -> int:
     return counts.queued
 
 
+def apply_retention() -> int:
+    """Delete conversation text past each council's retention period."""
+    from bot import retention
+
+    ctx = _current()
+    months = ctx.retention_months() if ctx.retention_months is not None else {}
+    with ctx.sessions.begin() as session:
+        purged = retention.purge(session, ctx.clock.now(), months)
+    return purged.messages
+
+
 class Scheduler:
     def __init__(self, db: Engine, context: JobContext) -> None:
         self._db = db
@@ -113,6 +128,13 @@ class Scheduler:
             "interval",
             seconds=KEEP_IN_TOUCH_SECONDS,
             id="keep-in-touch",
+            replace_existing=True,
+        )
+        scheduler.add_job(
+            "bot.scheduler:apply_retention",
+            "interval",
+            hours=RETENTION_HOURS,
+            id="retention",
             replace_existing=True,
         )
         scheduler.start()

@@ -76,6 +76,9 @@ def create_app(
             public_url=settings.public_url,
             wake_outbox=dispatcher.wake,
             default_language=settings.default_language,
+            retention_months=lambda: {
+                c.id: c.retention_months for c in runtime.content.current().councils.values()
+            },
         ),
     )
     web = WebChat(

@@ -412,6 +412,7 @@ def check_offer(
                         short_name=f.data.get("short_name") or f.data["name"][:24],
                         owner=f.data["owner"],
                         children_duty_phone=f.data.get("children_duty_phone"),
+                        retention_months=f.data.get("retention_months", 12),
                     )
         topics[folder.name] = {}
         for path in sorted(folder.glob("*.yml")):

@@ -160,6 +160,8 @@ class Council:
     owner: str
     # Children's services out-of-hours line: given to under-18s at risk (a child in law).
     children_duty_phone: str | None = None
+    # How long conversation text is kept (and escalation excerpts after resolution).
+    retention_months: int = 12
 
 
 @dataclass(frozen=True)
