@@ -87,6 +87,7 @@ def create_app(
         default_council=settings.default_council,
         signer=TokenSigner(server_key(runtime.sessions, "visitor_token")),
         secure=settings.behind_https,
+        trusted_proxies=settings.trusted_proxies,
     )
 
     async def health(_request: Request) -> JSONResponse:

@@ -13,7 +13,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from bot.client_address import client_address
 from bot.i18n import Translator, is_rtl, normalise_language
+from bot.rate_limit import RateLimiter
 from bot.server_keys import TokenSigner
 from dialogues.engine import DialogueEngine
 from dialogues.types import InboundMessage
@@ -38,6 +40,7 @@ class WebChat:
         default_council: str | None,
         signer: TokenSigner,
         secure: bool = False,
+        trusted_proxies: frozenset[str] = frozenset(),
     ) -> None:
         self._engine = engine
         # Visitor tokens are issued by this server only (signed); a token the browser made
@@ -45,6 +48,12 @@ class WebChat:
         self._signer = signer
         # Behind https the cookie is Secure (never sent over plain http).
         self._secure = secure
+        self._trusted_proxies = trusted_proxies
+        # Floods: per visitor, per client address, and new anonymous visitors per address
+        # (each new visitor is a new identity in the database).
+        self.per_visitor = RateLimiter(per_minute=20, burst=10)
+        self.per_client = RateLimiter(per_minute=120, burst=60)
+        self.new_visitors = RateLimiter(per_minute=2, burst=10)
         self._default_language = default_language
         self._default_council = default_council
         self._jinja = Environment(
@@ -159,6 +168,13 @@ class WebChat:
 
         visitor = request.cookies.get(COOKIE, "")
         new_visitor = not self._signer.valid(visitor)
+        client = client_address(request, self._trusted_proxies)
+        if (
+            not self.per_client.allow(client)
+            or (new_visitor and not self.new_visitors.allow(client))
+            or (not new_visitor and not self.per_visitor.allow(visitor))
+        ):
+            return self._slow_down(data.get("language"))
         if new_visitor:
             visitor = self._signer.issue()
         council = data.get("council")
@@ -201,6 +217,23 @@ class WebChat:
         elif new_visitor:
             self._set_visitor(response, visitor)
         return response
+
+    def _slow_down(self, language: object) -> Response:
+        """429, with a line the page shows as the bot's (and where to get help now)."""
+        code = normalise_language(language) if isinstance(language, str) else None
+        _ = Translator(code or self._default_language).gettext
+        text = " ".join(
+            [
+                _("You're sending messages very fast, so I need a moment."),
+                _("Please wait a minute and try again."),
+                _("In danger now? Call 999. Samaritans: 116 123."),
+            ]
+        )
+        return JSONResponse(
+            {"error": "too many messages", "messages": [{"text": text, "buttons": []}]},
+            status_code=429,
+            headers={"Retry-After": "60", "Cache-Control": "no-store"},
+        )
 
     def _apply_choices(self, visitor: str, council: object, language: object) -> None:
         """The page's council (a council's own site presets it) and language, when valid."""

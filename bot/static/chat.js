@@ -59,7 +59,12 @@
         body: JSON.stringify(body),
       });
       const data = await response.json();
-      // The API's error is for developers; the young person gets a translated sentence.
+      // The API's error is for developers; the young person gets a translated sentence
+      // (when sending too fast, the server's own line, with the numbers).
+      if (response.status === 429 && data.messages) {
+        for (const m of data.messages) bubble(m.text, "bot");
+        return;
+      }
       if (!response.ok) { bubble(phone.dataset.errorText, "bot"); return; }
       for (const m of data.messages) { bubble(m.text, "bot"); buttons(m.buttons); }
     } catch (err) {
