@@ -15,11 +15,12 @@ from collections.abc import Iterable, Iterator
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
 from bot import logsafe
 from bot.logsafe import RedactingFilter, configure_logging
+from bot.models import Message
 from bot.runtime import Runtime
 from bot.server import create_app
 from tests.conftest import Chat
@@ -111,10 +112,29 @@ def test_no_log_line_contains_text_names_or_phone_numbers(
         assert client.get("/").status_code == 200
         visitor = client.cookies["carebot_visitor"]
         message_id = secrets.token_hex(8)
-        assert post(client, message_id=message_id, text=WEB_TEXT).status_code == 200
-        assert post(client, message_id=message_id, text=WEB_TEXT).json()["duplicate"]
+        first = post(client, message_id=message_id, text=WEB_TEXT)
+        assert first.status_code == 200 and first.json()["messages"]
+        # A retry: the duplicate path replays the stored reply.
+        again = post(client, message_id=message_id, text=WEB_TEXT)
+        assert again.status_code == 200
+        assert again.json()["messages"] == first.json()["messages"]
         assert post(client, text=WEB_LONG_TEXT).status_code == 200
-        assert post(client, text=WEB_CRISIS_TEXT).json()["safety"] == "suicide_self_harm"
+        crisis_id = secrets.token_hex(8)
+        crisis_reply = post(client, message_id=crisis_id, text=WEB_CRISIS_TEXT).json()
+        assert "116 123" in "\n".join(m["text"] for m in crisis_reply["messages"])
+        with runtime.sessions() as session:
+            retried = session.execute(
+                select(func.count())
+                .select_from(Message)
+                .where(Message.channel == "web", Message.external_id == f"{visitor}:{message_id}")
+            ).scalar_one()
+            web_crisis = session.execute(
+                select(Message.safety).where(
+                    Message.channel == "web", Message.external_id == f"{visitor}:{crisis_id}"
+                )
+            ).scalar_one()
+        assert retried == 1
+        assert web_crisis == "suicide_self_harm"
         assert post(client, text="", language="ar").status_code == 200
         assert post(client, payload="more:council_tax").status_code == 200
         bad = client.post(

@@ -107,6 +107,7 @@ def test_young_person_reaches_their_named_pa_and_gets_the_reply(
     inbox, _port = smtp
     with session_factory(db_engine).begin() as session:
         yp = session.execute(select(YoungPerson).where(YoungPerson.ref == "demo-19")).scalar_one()
+        yp_id = yp.id
         sam = session.execute(
             select(StaffAccount).where(StaffAccount.email == "sam.ortiz@example.org")
         ).scalar_one()
@@ -131,7 +132,14 @@ def test_young_person_reaches_their_named_pa_and_gets_the_reply(
     turn = say("i want to talk to my pa", 2)
     reply = "\n".join(m["text"] for m in turn["messages"])
     assert "Sam Ortiz" in reply and "17:00 tomorrow" in reply
-    escalation_id = turn["escalation"]["id"]
+    assert set(turn) == {"messages", "language", "direction"}, "no escalation details"
+    # The escalation the turn opened, as the dashboard will find it.
+    with session_factory(db_engine)() as session:
+        (opened,) = session.execute(
+            select(Escalation).where(Escalation.young_person_id == yp_id)
+        ).scalars()
+        assert (opened.reason, opened.status) == ("asked_for_pa", "open")
+        escalation_id = opened.id
 
     # The PA's email: it says there is an escalation and links to it, and nothing more.
     email = inbox.wait_for("sam.ortiz@example.org")

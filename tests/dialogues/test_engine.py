@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.models import Escalation, Message
+from dialogues.types import InboundMessage
 from tests.conftest import Chat
 
 pytestmark = pytest.mark.slow
@@ -121,12 +122,71 @@ def test_duplicate_message_is_answered_once(chat: Chat, db_engine) -> None:
     first = chat.say("who's my PA", message_id="dup-1")
     again = chat.say("who's my PA", message_id="dup-1")
     assert first.messages and not first.duplicate
-    assert again.duplicate and again.messages == ()
+    assert again.duplicate
+    # The same reply again, buttons and all (a retry after a lost response).
+    assert again.messages == first.messages
+    assert payloads(first) and payloads(again) == payloads(first)
+    assert again.language == first.language
     with db_engine.connect() as conn:
         inbound = conn.execute(
             select(func.count()).select_from(Message).where(Message.external_id == "dup-1")
         ).scalar_one()
+        identity_id = (
+            select(Message.identity_id).where(Message.external_id == "dup-1").scalar_subquery()
+        )
+        replies = conn.execute(
+            select(func.count())
+            .select_from(Message)
+            .where(Message.identity_id == identity_id, Message.direction == "out")
+        ).scalar_one()
     assert inbound == 1
+    assert replies == len(first.messages), "the replay is not stored as a second reply"
+
+
+@pytest.mark.parametrize(
+    ("kind", "content", "crisis"),
+    [
+        ("text", "can I get council tax paid", False),
+        ("text", "i want to kill myself", True),
+        ("button", "menu:", False),
+    ],
+    ids=["question", "crisis", "button"],
+)
+def test_the_same_inbound_message_twice_replays_the_first_turns_messages(
+    engine, db_engine, kind: str, content: str, crisis: bool
+) -> None:
+    """A retried delivery gets the first turn's messages again, buttons included (in a crisis,
+    the numbers again), without a second stored message or a second escalation."""
+    chat = Chat(engine, channel="web").link(council="plymouth")
+    inbound = InboundMessage(
+        "web",
+        chat.sender_id,
+        "replay-1",
+        kind=kind,
+        text=content if kind == "text" else None,
+        payload=content if kind == "button" else None,
+    )
+    first = engine.handle(inbound)
+    again = engine.handle(inbound)
+
+    assert first.messages and not first.duplicate
+    assert again.duplicate is True
+    assert again.messages == first.messages
+    assert [m.buttons for m in again.messages] == [m.buttons for m in first.messages]
+    if crisis:
+        assert first.escalation is not None and again.escalation is None
+        assert "116 123" in texts(again)
+    else:
+        assert payloads(again), "the buttons come back too"
+    with db_engine.connect() as conn:
+        inbound_rows = conn.execute(
+            select(func.count())
+            .select_from(Message)
+            .where(Message.channel == "web", Message.external_id == "replay-1")
+        ).scalar_one()
+        opened = conn.execute(select(func.count()).select_from(Escalation)).scalar_one()
+    assert inbound_rows == 1
+    assert opened == (1 if crisis else 0)
 
 
 @pytest.mark.parametrize(

@@ -15,18 +15,24 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from bot.channels.webchat import COOKIE, MAX_BODY
-from bot.models import ChannelIdentity, Message
+from bot.models import ChannelIdentity, Escalation, Message
 from bot.runtime import Runtime
 from bot.server import create_app
+from bot.server_keys import TokenSigner
 from tests.support.servers import serve
 
 pytestmark = pytest.mark.slow
 
 ARABIC = re.compile(r"[\u0600-\u06FF]")
+# All a reply to the page carries: what the page shows and the language it is in.
+REPLY_KEYS = {"messages", "language", "direction"}
+# What the engine understood stays on the server.
+INTERNALS = ("intent", "confidence", "topic", "safety", "escalation", "input", "duplicate")
+CRISIS = "i want to kill myself"
 
 
 def new_id() -> str:
@@ -64,9 +70,13 @@ def send(client: httpx.Client, **fields: Any) -> httpx.Response:
 def assert_ok_reply(response: httpx.Response) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/json")
+    assert response.headers["cache-control"] == "no-store"
     data = response.json()
-    assert data["duplicate"] is False
+    assert set(data) == REPLY_KEYS, "only what the page shows"
     assert data["messages"], "every message gets a reply"
+    for message in data["messages"]:
+        assert set(message) == {"text", "buttons"}
+        assert all(set(b) == {"title", "payload"} for b in message["buttons"])
     assert all(m["text"].strip() for m in data["messages"])
     return data
 
@@ -79,14 +89,53 @@ def assert_error(response: httpx.Response, status: int) -> None:
 
 
 def inbound_rows(db_engine: Engine, visitor: str, message_id: str) -> list[Any]:
+    """The stored inbound message(s) for this visitor's message id, with what the engine
+    understood of it (kept on the server, never sent to the page)."""
     with db_engine.connect() as conn:
         return conn.execute(
-            select(Message.kind, Message.text).where(
+            select(
+                Message.id,
+                Message.kind,
+                Message.text,
+                Message.intent,
+                Message.topic,
+                Message.safety,
+            ).where(
                 Message.direction == "in",
                 Message.channel == "web",
                 Message.external_id == f"{visitor}:{message_id}",
             )
         ).all()
+
+
+def stored(db_engine: Engine, client: httpx.Client, message_id: str) -> Any:
+    """The one inbound row for a message id the client's current visitor sent."""
+    (row,) = inbound_rows(db_engine, client.cookies[COOKIE], message_id)
+    return row
+
+
+def escalations(db_engine: Engine, visitor: str) -> list[Any]:
+    with db_engine.connect() as conn:
+        return conn.execute(
+            select(Escalation.id, Escalation.reason, Escalation.urgency)
+            .join(ChannelIdentity, ChannelIdentity.id == Escalation.identity_id)
+            .where(ChannelIdentity.channel == "web", ChannelIdentity.external_id == visitor)
+            .order_by(Escalation.id)
+        ).all()
+
+
+def count_inbound(db_engine: Engine, visitor: str) -> int:
+    with db_engine.connect() as conn:
+        return conn.execute(
+            select(func.count())
+            .select_from(Message)
+            .join(ChannelIdentity, ChannelIdentity.id == Message.identity_id)
+            .where(
+                Message.direction == "in",
+                ChannelIdentity.channel == "web",
+                ChannelIdentity.external_id == visitor,
+            )
+        ).scalar_one()
 
 
 @pytest.fixture
@@ -178,9 +227,10 @@ def test_static_files_and_health(client: httpx.Client) -> None:
 def test_council_tax_question_then_more_detail(
     client: httpx.Client, visitor: str, db_engine: Engine
 ) -> None:
-    data = assert_ok_reply(send(client, text="can I get council tax paid"))
-    assert data["topic"] == "council_tax"
-    assert data["intent"] == "council_tax"
+    question = new_id()
+    data = assert_ok_reply(send(client, message_id=question, text="can I get council tax paid"))
+    row = stored(db_engine, client, question)
+    assert (row.intent, row.topic) == ("council_tax", "council_tax")
     assert data["direction"] == "ltr"
     first = data["messages"][0]["text"]
     assert "council tax" in first.lower()
@@ -194,40 +244,92 @@ def test_council_tax_question_then_more_detail(
         ).scalars()
         assert list(identities) == [visitor]
 
-    detail = assert_ok_reply(send(client, payload="more:council_tax"))
-    assert detail["topic"] == "council_tax"
-    assert detail["input"] == "/button more:council_tax"
+    pressed = new_id()
+    detail = assert_ok_reply(send(client, message_id=pressed, payload="more:council_tax"))
+    row = stored(db_engine, client, pressed)
+    assert (row.kind, row.text, row.topic) == ("button", "more:council_tax", "council_tax")
     assert detail["messages"][0]["text"] != first, "the detail, not the same answer again"
     assert "council tax" in texts(detail).lower()
     assert "intent:talk_to_pa" in payloads(detail)
 
 
-def test_api_works_without_opening_the_page_first(client: httpx.Client) -> None:
-    response = send(client, text="can I get council tax paid")
+def test_api_works_without_opening_the_page_first(client: httpx.Client, db_engine: Engine) -> None:
+    message_id = new_id()
+    response = send(client, message_id=message_id, text="can I get council tax paid")
     data = assert_ok_reply(response)
-    assert data["topic"] == "council_tax"
+    assert "more:council_tax" in payloads(data)
+    assert stored(db_engine, client, message_id).topic == "council_tax"
     token = client.cookies[COOKIE]
     assert re.fullmatch(r"[A-Za-z0-9_-]{8,64}", token)
     # The next request reuses that visitor rather than minting another.
     assert "set-cookie" not in send(client, payload="more:council_tax").headers
 
 
-def test_same_message_id_twice_is_answered_once(
+def test_reply_carries_only_what_the_page_shows(
     client: httpx.Client, visitor: str, db_engine: Engine
 ) -> None:
+    """No intent, confidence, topic, safety or escalation reaches the browser, not even for
+    a crisis message that opens an urgent escalation."""
+    question = assert_ok_reply(send(client, text="can I get council tax paid"))
+    button = assert_ok_reply(send(client, payload="more:council_tax"))
     message_id = new_id()
-    first = assert_ok_reply(send(client, message_id=message_id, text="can I get council tax paid"))
-    assert first["topic"] == "council_tax"
+    crisis = assert_ok_reply(send(client, message_id=message_id, text=CRISIS))
 
-    again = send(client, message_id=message_id, text="can I get council tax paid")
-    assert again.status_code == 200
-    data = again.json()
-    assert data["duplicate"] is True
-    assert data["messages"] == []
+    assert "116 123" in texts(crisis)
+    row = stored(db_engine, client, message_id)
+    assert row.safety == "suicide_self_harm"
+    (escalation,) = escalations(db_engine, visitor)
+    assert (escalation.reason, escalation.urgency) == ("suicide_self_harm", "urgent")
+    for data in (question, button, crisis):
+        assert set(data) == REPLY_KEYS
+        assert not any(key in data for key in INTERNALS)
+        assert not any(key in m for m in data["messages"] for key in INTERNALS)
+    # Nor anywhere deeper in the body: the escalation's id, reason and urgency stay server-side.
+    body = json.dumps(crisis)
+    assert "suicide_self_harm" not in body and '"urgent"' not in body
+    assert f'"id": {escalation.id}' not in body
+
+
+@pytest.mark.parametrize(
+    ("text", "safety_line"),
+    [("can I get council tax paid", None), (CRISIS, "116 123")],
+    ids=["question", "crisis"],
+)
+def test_a_retried_message_id_gets_the_same_reply_again(
+    client: httpx.Client, visitor: str, db_engine: Engine, text: str, safety_line: str | None
+) -> None:
+    """A browser retrying after a lost response gets exactly the first reply (a young person
+    in crisis still gets the numbers), and the message is stored and escalated once."""
+    message_id = new_id()
+    first = assert_ok_reply(send(client, message_id=message_id, text=text))
+    escalated = escalations(db_engine, visitor)
+    inbound = count_inbound(db_engine, visitor)
+    if safety_line is None:
+        assert "more:council_tax" in payloads(first)
+        assert escalated == []
+    else:
+        assert safety_line in texts(first)
+        assert len(escalated) == 1
+
+    for _ in range(2):
+        again = assert_ok_reply(send(client, message_id=message_id, text=text))
+        assert again == first
+        assert [m["buttons"] for m in again["messages"]] == [
+            m["buttons"] for m in first["messages"]
+        ]
+        if safety_line is not None:
+            assert safety_line in texts(again)
 
     rows = inbound_rows(db_engine, visitor, message_id)
     assert len(rows) == 1
-    assert rows[0].text == "can I get council tax paid"
+    assert rows[0].text == text
+    assert count_inbound(db_engine, visitor) == inbound
+    assert escalations(db_engine, visitor) == escalated
+
+    # A new message id is a new turn again, not a replay.
+    later = assert_ok_reply(send(client, text="who's my PA"))
+    assert later["messages"] != first["messages"]
+    assert count_inbound(db_engine, visitor) == inbound + 1
 
 
 def test_message_ids_are_scoped_to_the_visitor(base_url: str, db_engine: Engine) -> None:
@@ -243,15 +345,19 @@ def test_message_ids_are_scoped_to_the_visitor(base_url: str, db_engine: Engine)
             assert len(inbound_rows(db_engine, c.cookies[COOKIE], message_id)) == 1
 
 
-def test_longest_allowed_visitor_and_message_ids(base_url: str, db_engine: Engine) -> None:
-    """A visitor id and a message id may each be 64 characters; together they must still fit."""
-    visitor = "v" * 64
+def test_longest_allowed_visitor_and_message_ids(
+    client: httpx.Client, visitor: str, db_engine: Engine
+) -> None:
+    """A message id may be 64 characters; with the visitor id (now always one the server
+    signed) in front of it, it must still fit, and a retry must still be recognised."""
+    assert len(visitor) == TokenSigner.RANDOM + TokenSigner.SIGNATURE
     message_id = "m" * 64
-    with httpx.Client(base_url=base_url, timeout=60, cookies={COOKIE: visitor}) as c:
-        data = assert_ok_reply(send(c, message_id=message_id, text="can I get council tax paid"))
-        assert data["topic"] == "council_tax"
-        assert send(c, message_id=message_id, text="can I get council tax paid").json()["duplicate"]
-    assert len(inbound_rows(db_engine, visitor, message_id)) == 1
+    data = assert_ok_reply(send(client, message_id=message_id, text="can I get council tax paid"))
+    assert "more:council_tax" in payloads(data)
+    again = assert_ok_reply(send(client, message_id=message_id, text="can I get council tax paid"))
+    assert again == data, "the retry is recognised and replayed"
+    (row,) = inbound_rows(db_engine, visitor, message_id)
+    assert row.topic == "council_tax"
 
 
 # -- bad input ---------------------------------------------------------------------------------
@@ -361,18 +467,23 @@ def test_bad_requests_get_clean_answers_and_the_chat_still_works(
     # None of the rejected requests reached the engine...
     assert inbound_rows(db_engine, visitor, good_id) == []
     # ...and the chat still answers a normal question.
-    data = assert_ok_reply(send(client, text="can I get council tax paid"))
-    assert data["topic"] == "council_tax"
+    last_id = new_id()
+    data = assert_ok_reply(send(client, message_id=last_id, text="can I get council tax paid"))
+    assert "more:council_tax" in payloads(data)
+    assert stored(db_engine, client, last_id).topic == "council_tax"
 
 
 @pytest.mark.parametrize(
     "payload",
     ["topic:nope", "x" * 200, "more:nope", "council:atlantis", "menu:../../etc", "::", ""],
 )
-def test_forged_payload_gets_the_menu(client: httpx.Client, visitor: str, payload: str) -> None:
-    data = assert_ok_reply(send(client, payload=payload))
-    assert data["safety"] is None
-    assert data["escalation"] is None
+def test_forged_payload_gets_the_menu(
+    client: httpx.Client, visitor: str, db_engine: Engine, payload: str
+) -> None:
+    message_id = new_id()
+    data = assert_ok_reply(send(client, message_id=message_id, payload=payload))
+    assert stored(db_engine, client, message_id).safety is None
+    assert escalations(db_engine, visitor) == []
     buttons = payloads(data)
     if payload.startswith("council:"):
         # Asked to pick a real council (or carry on with the national answer).
@@ -402,9 +513,8 @@ def test_forged_payload_with_unstorable_characters_gets_the_menu(
     data = assert_ok_reply(response)
     assert "topic:council_tax" in payloads(data)
     # The chat goes on afterwards.
-    assert assert_ok_reply(send(client, text="can I get council tax paid"))["topic"] == (
-        "council_tax"
-    )
+    after = assert_ok_reply(send(client, text="can I get council tax paid"))
+    assert "more:council_tax" in payloads(after)
 
 
 @pytest.mark.parametrize(
@@ -412,16 +522,18 @@ def test_forged_payload_with_unstorable_characters_gets_the_menu(
     ["atlantis", "", 42, ["plymouth"], "x" * 300, "\\u0000", "\\ud800"],
     ids=["unknown", "empty", "number", "list", "long", "nul", "lone-surrogate"],
 )
-def test_bad_council_choice_is_ignored(client: httpx.Client, visitor: str, council: object) -> None:
+def test_bad_council_choice_is_ignored(
+    client: httpx.Client, visitor: str, db_engine: Engine, council: object
+) -> None:
     value = f'"{council}"' if isinstance(council, str) else json.dumps(council)
-    body = (
-        f'{{"message_id": "{new_id()}", "council": {value}, "text": "can I get council tax paid"}}'
-    )
+    message_id = new_id()
+    body = f'{{"message_id": "{message_id}", "council": {value}, "text": "can I get council tax paid"}}'
     response = client.post(
         "/api/chat", content=body.encode(), headers={"Content-Type": "application/json"}
     )
     data = assert_ok_reply(response)
-    assert data["topic"] == "council_tax"
+    assert "council" in texts(data).lower()
+    assert stored(db_engine, client, message_id).topic == "council_tax"
 
 
 # -- language ----------------------------------------------------------------------------------

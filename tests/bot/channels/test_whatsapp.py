@@ -30,7 +30,7 @@ from bot.channels.whatsapp import (
     plan,
     split_text,
 )
-from bot.models import ChannelIdentity, Message
+from bot.models import ChannelIdentity, Escalation, Message
 from bot.outbox import Delivery, DeliveryError
 from bot.runtime import Runtime
 from bot.server import create_app
@@ -343,15 +343,47 @@ def test_an_oversized_body_is_refused(webhook: Webhook) -> None:
 
 
 @slow_sqlite
-def test_the_same_wamid_twice_is_answered_once(webhook: Webhook) -> None:
-    body = text_message("wamid.D1", "can I get council tax paid")
+def test_the_same_wamid_twice_gets_the_same_reply_again(webhook: Webhook) -> None:
+    """WhatsApp redelivers a message it thinks we missed (say after a restart): it is
+    stored and understood once, and the stored reply goes out again, unchanged."""
+    body = text_message("wamid.D1", "can I get council tax paid", phone=PHONE)
 
     first = webhook.post(body)
+    assert first.status_code == 200, first.text
+    (reply,) = webhook.fake.sent(to=PHONE)
+    assert "council tax" in reply.text.lower()
+    assert "more:council_tax" in reply.button_ids
+
     again = webhook.post(body)
 
-    assert first.status_code == 200 and again.status_code == 200
-    assert len(webhook.fake.sent()) == 1, [c.body for c in webhook.fake.sent()]
+    assert again.status_code == 200, again.text
+    sent = webhook.fake.sent(to=PHONE)
+    assert len(sent) == 2, [c.body for c in sent]
+    assert sent[1].body == sent[0].body, "the same text and the same buttons"
     assert count_messages(webhook.runtime, external_id="wamid.D1") == 1
+    assert count_messages(webhook.runtime, channel="whatsapp", direction="in") == 1
+    assert count_messages(webhook.runtime, channel="whatsapp", direction="out") == 1
+
+
+@slow_sqlite
+def test_a_redelivered_crisis_message_gets_the_numbers_again_and_one_escalation(
+    webhook: Webhook,
+) -> None:
+    body = text_message("wamid.D2", "i want to kill myself", phone=PHONE)
+
+    assert webhook.post(body).status_code == 200
+    first = webhook.fake.sent(to=PHONE)
+    assert first and "116 123" in "\n".join(c.text for c in first)
+
+    assert webhook.post(body).status_code == 200
+
+    sent = webhook.fake.sent(to=PHONE)
+    assert len(sent) == 2 * len(first), [c.body for c in sent]
+    assert [c.body for c in sent[len(first) :]] == [c.body for c in first]
+    assert count_messages(webhook.runtime, external_id="wamid.D2") == 1
+    with webhook.runtime.sessions() as session:
+        opened = session.execute(select(func.count()).select_from(Escalation)).scalar_one()
+    assert opened == 1
 
 
 # -- 6. what the bot cannot read --------------------------------------------------------------
