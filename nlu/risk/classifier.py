@@ -109,8 +109,9 @@ class RiskClassifier:
         order = np.argsort(-probabilities)
         best = next(int(i) for i in order if int(i) != self._none)
         if risk < self.threshold and urgent >= self.urgent_threshold:
-            # Raised by the urgent rule alone: name the urgent category it leans to.
-            best = max(self._urgent, key=lambda i: probabilities[i])
+            # Raised by the urgent rule alone, a weak signal: the suicide and self-harm reply
+            # (Samaritans, "are you safe?") fits distress; "call an ambulance" does not.
+            best = self._classes.index(SUICIDE_SELF_HARM)
         cues: tuple[str, ...] = ()
         if hasattr(model, "coef_"):
             contributions = vector.toarray()[0] * model.coef_[best]

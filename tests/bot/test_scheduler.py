@@ -175,7 +175,8 @@ async def test_scheduler_keeps_its_job_in_the_bots_database(
         assert scheduler_module._context is ctx
         assert inspect(db_engine).has_table(JOBS_TABLE)
         rows = {row[0]: row for row in _job_rows(db_engine)}
-        assert sorted(rows) == ["escalation-deadlines", "keep-in-touch"]
+        assert sorted(rows) == ["escalation-deadlines", "keep-in-touch", "retention"]
+        assert rows["retention"][2]["func"] == "bot.scheduler:apply_retention"
         _job_id, next_run, state = rows["escalation-deadlines"]
         assert rows["keep-in-touch"][2]["func"] == "bot.scheduler:keep_in_touch"
         assert state["func"] == "bot.scheduler:check_deadlines"
@@ -195,6 +196,7 @@ async def test_scheduler_keeps_its_job_in_the_bots_database(
     assert sorted(row[0] for row in _job_rows(db_engine)) == [
         "escalation-deadlines",
         "keep-in-touch",
+        "retention",
     ]
 
 
@@ -209,6 +211,7 @@ async def test_restarting_replaces_the_job(
     assert sorted(row[0] for row in _job_rows(db_engine)) == [
         "escalation-deadlines",
         "keep-in-touch",
+        "retention",
     ]
 
 

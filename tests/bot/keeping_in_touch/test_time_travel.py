@@ -177,7 +177,7 @@ def test_not_good_escalates_to_the_pa_and_asks_one_gentle_follow_up(
     assert note.address == "sam.ortiz@example.org"
 
     clock.advance(MINUTE)
-    said = "Money is really tight this month and I feel lonely"
+    said = "Money is really tight this month and I need help with the gas bill"
     turn = chat.say(said)
     assert texts(turn).startswith("Thanks for telling me. I've passed it on to Sam Ortiz.")
     assert tm.escalations(reason="checkin_not_good")[0].excerpt == said
@@ -676,7 +676,7 @@ def test_after_a_confirmed_delete_no_message_text_of_theirs_remains(
     web = Chat(engine, channel="web", sender_id="web-jay").link("demo-19")
     theirs = [
         "can I get council tax paid",
-        "Money is really tight this month and I feel lonely",
+        "Money is really tight this month and I need help with the gas bill",
         "hello from my laptop browser",
         "i want to talk to my pa please",
     ]
