@@ -43,6 +43,7 @@ from dialogues.handlers import (
     staff,
 )
 from dialogues.handlers import linking as linking_handler
+from dialogues.handlers.common import slow_down_text
 from dialogues.language_detect import detect as detect_language
 from dialogues.types import Button, InboundMessage, OutgoingMessage, Turn
 from dialogues.understanding import (
@@ -181,6 +182,20 @@ class DialogueEngine:
                 .limit(limit)
             ).all()
             return [(row.id, OutgoingMessage(row.text or ""), row.name) for row in rows]
+
+    def must_pass(self, inbound: InboundMessage) -> bool:
+        """True for a message no flood limit may hold back (risk, stop, a safety button)."""
+        return self._understander.must_pass(clean_text(inbound.text), inbound.payload)
+
+    def slow_down(self, channel: str, sender_id: str) -> OutgoingMessage:
+        """The line a flood limit sends instead of an answer, in the chat's language."""
+        with self._sessions() as session:
+            language = session.execute(
+                select(ChannelIdentity.language).where(
+                    ChannelIdentity.channel == channel, ChannelIdentity.external_id == sender_id
+                )
+            ).scalar_one_or_none()
+        return OutgoingMessage(slow_down_text(Translator(language or self._default_language)))
 
     def mark_unreachable(self, channel: str, sender_id: str, reason: str = "blocked") -> None:
         """The channel says this chat cannot be reached (a blocked bot): record it once and

@@ -118,6 +118,23 @@ class Understander:
         hit = LEGACY[intent] if intent in SAFETY_INTENTS else None
         return Understanding(intent=intent, confidence=1.0, payload=payload, safety=hit)
 
+    def must_pass(self, text: str | None, raw_payload: str | None) -> bool:
+        """A message no flood limit may hold back: it reads as risk in the safety lexicon,
+        says stop, or is a safety or privacy button. Cheap (no classifier), for the limits."""
+        if raw_payload is not None:
+            payload = payloads.parse(raw_payload)
+            return payload is not None and (
+                payload.kind in (payloads.SAFE, payloads.PRIVACY)
+                or (payload.kind == payloads.INTENT and payload.value in SAFETY_INTENTS)
+            )
+        if not text or not text.strip():
+            return False
+        bare = " ".join(text.casefold().strip(" .!").split())
+        if bare in STOP_WORDS or text.split()[0].lower() == "/stop":
+            return True
+        reading = self._risk.plain(text)
+        return bool(self._risk.lexicon.matches(reading.text if reading.found else text))
+
     def unparsed(self, text: str) -> Understanding:
         """Media, empty or over-long messages: not classified, but still risk-checked (a long
         message is checked whole: a risk buried in 10 kB of text still counts)."""

@@ -31,6 +31,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.flood import FloodGuard
 from bot.channels.text import split_text
 from bot.logsafe import pseudonym
 from bot.outbox import Delivery, DeliveryError
@@ -50,23 +51,18 @@ MAX_MESSAGE_CHARS = 4096
 RECENT_UPDATES = 10_000
 
 
+# What a message that is not text holds, in the order it is checked.
+_MEDIA = (
+    *(("sticker", "sticker"), ("photo", "photo"), ("voice", "voice"), ("audio", "voice")),
+    *(("video", "video"), ("video_note", "video"), ("animation", "video")),
+    *(("document", "file"), ("location", "location")),
+)
+
+
 def _kind(message: Message) -> str:
     if message.text is not None:
         return "text"
-    for attribute, kind in (
-        ("sticker", "sticker"),
-        ("photo", "photo"),
-        ("voice", "voice"),
-        ("audio", "voice"),
-        ("video", "video"),
-        ("video_note", "video"),
-        ("animation", "video"),
-        ("document", "file"),
-        ("location", "location"),
-    ):
-        if getattr(message, attribute, None):
-            return kind
-    return "other"
+    return next((kind for name, kind in _MEDIA if getattr(message, name, None)), "other")
 
 
 def keyboard(buttons: Any) -> InlineKeyboardMarkup | None:
@@ -158,6 +154,7 @@ class TelegramChannel:
             builder = builder.updater(None)
         self.application = builder.build()
         self.sender = TelegramSender(self.application.bot)
+        self.flood = FloodGuard(engine)  # per chat; risk messages always pass
         self._recent: collections.deque[int] = collections.deque()
         self._recent_set: set[int] = set()
         # Private chats only: in a group, answers about someone's PA would be read by others.
@@ -277,9 +274,12 @@ class TelegramChannel:
         await self._reply(chat_id, inbound)
 
     async def _reply(self, chat_id: int, inbound: InboundMessage) -> None:
-        turn: Turn = await asyncio.to_thread(self._engine.handle, inbound)
+        messages = await asyncio.to_thread(self.flood.admit, inbound)
+        if messages is None:
+            turn: Turn = await asyncio.to_thread(self._engine.handle, inbound)
+            messages = list(turn.messages)
         try:
-            for message in turn.messages:
+            for message in messages:
                 await send_pieces(self.application.bot, chat_id, message.text, message.buttons)
         except Forbidden:
             # They blocked the bot between writing and our answer: mark it, tell their PA.

@@ -18,6 +18,7 @@ from bot.i18n import Translator, is_rtl, normalise_language
 from bot.rate_limit import RateLimiter
 from bot.server_keys import TokenSigner
 from dialogues.engine import DialogueEngine
+from dialogues.handlers.common import slow_down_text
 from dialogues.types import InboundMessage
 
 CHANNEL = "web"
@@ -221,14 +222,7 @@ class WebChat:
     def _slow_down(self, language: object) -> Response:
         """429, with a line the page shows as the bot's (and where to get help now)."""
         code = normalise_language(language) if isinstance(language, str) else None
-        _ = Translator(code or self._default_language).gettext
-        text = " ".join(
-            [
-                _("You're sending messages very fast, so I need a moment."),
-                _("Please wait a minute and try again."),
-                _("In danger now? Call 999. Samaritans: 116 123."),
-            ]
-        )
+        text = slow_down_text(Translator(code or self._default_language))
         return JSONResponse(
             {"error": "too many messages", "messages": [{"text": text, "buttons": []}]},
             status_code=429,

@@ -30,6 +30,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.channels.flood import FloodGuard
 from bot.logsafe import pseudonym
 from bot.outbox import WINDOW_CLOSED, Delivery, DeliveryError
 from bot.settings import Settings
@@ -505,6 +506,7 @@ class WhatsAppChannel:
         self._verify_token = settings.whatsapp_verify_token.encode()
         self._phone_number_id = settings.whatsapp_phone_number_id
         self.sender = sender or WhatsAppSender(settings)
+        self.flood = FloodGuard(engine)  # per phone number; risk messages always pass
         # Called (in a worker thread) as on_status(wamid, "failed", error_code) for every
         # failed delivery status; 131047 and 131026 are the ones the outbox acts on.
         self.on_status: StatusHook | None = None
@@ -600,8 +602,11 @@ class WhatsAppChannel:
         inbound = incoming.inbound
         # A duplicate (WhatsApp retrying a delivery we stored but did not answer, say after a
         # restart) gets the stored reply again: better twice than never.
-        turn = await anyio.to_thread.run_sync(self._engine.handle, inbound)
-        for message in turn.messages:
+        messages = await anyio.to_thread.run_sync(self.flood.admit, inbound)
+        if messages is None:
+            turn = await anyio.to_thread.run_sync(self._engine.handle, inbound)
+            messages = list(turn.messages)
+        for message in messages:
             try:
                 await self.sender.send_message(incoming.address, message)
             except DeliveryError as exc:

@@ -36,3 +36,14 @@ def menu_buttons(
         topic_button(offer, topic_id, council_id, t) for topic_id in wanted if topic_id in known
     ]
     return (*shown, talk_to_pa_button(t))
+
+
+def slow_down_text(t: Translator) -> str:
+    """Said when a flood limit holds a message back: wait, and where to get help now."""
+    return " ".join(
+        [
+            t.gettext("You're sending messages very fast, so I need a moment."),
+            t.gettext("Please wait a minute and try again."),
+            t.gettext("In danger now? Call 999. Samaritans: 116 123."),
+        ]
+    )
