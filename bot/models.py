@@ -237,6 +237,11 @@ class Escalation(Base):
         ForeignKey("staff_accounts.id", name="fk_escalation_handling"), index=True
     )
     handling_since = Column(UTCDateTime)
+    # An urgent escalation from an anonymous visitor soon after another (one person writing
+    # from fresh chats, or a flood): staff are told about these together, with a count.
+    burst_lead_id = Column(
+        ForeignKey("escalations.id", name="fk_escalation_burst_lead"), index=True
+    )
 
     identity = relationship("ChannelIdentity")
     young_person = relationship("YoungPerson")

@@ -31,6 +31,9 @@ URGENT = "urgent"
 NORMAL = "normal"
 OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
 EXCERPT_CHARS = 140
+# Urgent escalations from anonymous visitors within this long of a first one are a burst:
+# staff hear of the first at once and of the rest together, with a count, at its end.
+BURST_WINDOW = timedelta(minutes=5)
 MAX_REPLY_CHARS = 4000
 
 # Routing: why an escalation went where it went (shown to staff, and in the reply).
@@ -154,6 +157,9 @@ def open_escalation(
     elif young_person is not None:
         council = young_person.council
     routing = _routing(pa, young_person, council, now) if council is not None else ANONYMOUS
+    lead = _burst_lead(session, team, now) if young_person is None and urgency == URGENT else None
+    # In a burst, staff are told at its end, so the deadline runs from then.
+    told_at = lead.created_at + BURST_WINDOW if lead is not None else now
     esc = Escalation(
         identity_id=identity.id,
         young_person_id=young_person.id if young_person else None,
@@ -169,7 +175,8 @@ def open_escalation(
         # the team inbox on the dashboard.
         duty_notified=routing != IN_HOURS and team is not None,
         created_at=now,
-        due_at=due_for(council, urgency, now) if council is not None else None,
+        due_at=due_for(council, urgency, told_at) if council is not None else None,
+        burst_lead_id=lead.id if lead is not None else None,
     )
     session.add(esc)
     session.flush()
@@ -182,14 +189,38 @@ def open_escalation(
         reason=reason,
         urgency=urgency,
         routing=routing,
+        **({"burst_lead": lead.id} if lead is not None else {}),
     )
-    notify.escalation_opened(session, esc, now=now, public_url=public_url)
+    if lead is not None:
+        notify.anonymous_burst(session, lead, at=told_at, public_url=public_url)
+    else:
+        notify.escalation_opened(session, esc, now=now, public_url=public_url)
     if urgency == URGENT and esc.young_person_id is not None:
         hold.hold(session, esc.young_person_id)
     log.info(
         "escalation opened id=%s reason=%s urgency=%s routing=%s", esc.id, reason, urgency, routing
     )
     return Opened(esc, repeat=False)
+
+
+def _burst_lead(session: Session, team: Team | None, now: datetime) -> Escalation | None:
+    """The first urgent escalation from an anonymous visitor to this team in the last few
+    minutes, if any (fifty crisis messages from fresh chats must not bury a real one under
+    a hundred alerts; every visitor still gets the emergency numbers)."""
+    if team is None:
+        return None
+    return session.execute(
+        select(Escalation)
+        .where(
+            Escalation.team_id == team.id,
+            Escalation.young_person_id.is_(None),
+            Escalation.urgency == URGENT,
+            Escalation.burst_lead_id.is_(None),
+            Escalation.created_at > now - BURST_WINDOW,
+        )
+        .order_by(Escalation.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 def _staff_actor(staff: StaffAccount) -> str:
@@ -295,12 +326,18 @@ def reescalate_overdue(session: Session, now: datetime, *, public_url: str) -> l
             .with_for_update(skip_locked=True)
         ).scalars()
     )
+    bursts: dict[int, list[Escalation]] = {}
     for esc in overdue:
         esc.reescalated_at = now
         esc.duty_notified = True
         _audit(session, now, "bot", "escalation_reescalated", esc, due_at=esc.due_at.isoformat())
-        notify.escalation_overdue(session, esc, now=now, public_url=public_url)
+        if esc.burst_lead_id is not None:
+            bursts.setdefault(esc.burst_lead_id, []).append(esc)
+        else:
+            notify.escalation_overdue(session, esc, now=now, public_url=public_url)
         log.info("escalation re-escalated id=%s urgency=%s", esc.id, esc.urgency)
+    for lead_id, burst in bursts.items():
+        notify.burst_overdue(session, lead_id, burst, now=now, public_url=public_url)
     return [esc.id for esc in overdue]
 
 

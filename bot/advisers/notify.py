@@ -32,6 +32,7 @@ def _queue(
     now: datetime,
     dedupe: str,
     young_person_id: int | None = None,
+    not_before: datetime | None = None,
 ) -> None:
     item = OutboxItem(
         channel=channel,
@@ -44,7 +45,7 @@ def _queue(
         body=body,
         buttons=[],
         status="pending",
-        not_before=now,
+        not_before=not_before or now,
         attempts=0,
         created_at=now,
         dedupe_key=dedupe,
@@ -194,6 +195,114 @@ def escalation_opened(session: Session, esc: Escalation, *, now: datetime, publi
                 now=now,
                 can_reply=True,
             )
+
+
+def _team_addresses(session: Session, team: Team) -> list[tuple[str, str, StaffAccount | None]]:
+    """(channel, address, account) for the duty inbox and each active manager's channels."""
+    found: list[tuple[str, str, StaffAccount | None]] = []
+    if team.duty_email:
+        found.append((EMAIL, team.duty_email, None))
+    for manager in _managers(session, team.id):
+        if not manager.active:
+            continue
+        if manager.notify_email:
+            found.append((EMAIL, manager.email, manager))
+        if manager.notify_telegram and manager.telegram_chat_id:
+            found.append((TELEGRAM, manager.telegram_chat_id, manager))
+    return found
+
+
+def _burst_notice(
+    session: Session,
+    team: Team,
+    key: str,
+    *,
+    subject: str,
+    body: str,
+    at: datetime,
+    purpose: str,
+) -> None:
+    """One notice per recipient for the whole burst, rewritten with the count as it grows
+    (until it is sent)."""
+    for channel, address, staff in _team_addresses(session, team):
+        dedupe = f"{key}:{channel}:{staff.id if staff else 'duty'}"
+        queued = session.execute(
+            select(OutboxItem).where(OutboxItem.dedupe_key == dedupe)
+        ).scalar_one_or_none()
+        if queued is None:
+            _queue(
+                session,
+                channel=channel,
+                address=address,
+                purpose=purpose,
+                esc=None,
+                staff=staff,
+                subject=subject,
+                body=body,
+                now=at,
+                dedupe=dedupe,
+                not_before=at,
+            )
+        elif queued.status == "pending":
+            queued.subject, queued.body = subject, body
+
+
+def anonymous_burst(session: Session, lead: Escalation, *, at: datetime, public_url: str) -> None:
+    """More urgent escalations from anonymous visitors soon after `lead`: the duty contact
+    and managers hear of them once, at `at` (the burst's end), with how many there were."""
+    team = session.get(Team, lead.team_id) if lead.team_id is not None else None
+    if team is None:
+        return
+    count = session.execute(
+        select(func.count(Escalation.id)).where(Escalation.burst_lead_id == lead.id)
+    ).scalar_one()
+    subject = f"Urgent: {count} more anonymous young {'person' if count == 1 else 'people'}"
+    body = (
+        f"Duty: {count} more urgent escalation{'' if count == 1 else 's'} from anonymous "
+        f"visitors came in within minutes of #{lead.id}. Each was given the emergency "
+        "numbers. It may be one person writing from several chats, or a flood.\n"
+        f"Open the team's escalations: {public_url.rstrip('/')}/staff/team"
+    )
+    _burst_notice(
+        session,
+        team,
+        f"escalation_burst:{lead.id}",
+        subject=subject,
+        body=body,
+        at=at,
+        purpose="escalation_new",
+    )
+
+
+def burst_overdue(
+    session: Session,
+    lead_id: int,
+    overdue: list[Escalation],
+    *,
+    now: datetime,
+    public_url: str,
+) -> None:
+    """Escalations of one burst past their deadline: one notice with the count."""
+    team = session.get(Team, overdue[0].team_id) if overdue[0].team_id is not None else None
+    if team is None:
+        return
+    count = len(overdue)
+    subject = "Overdue: escalations not acknowledged"
+    body = (
+        f"{count} urgent escalation{'' if count == 1 else 's'} from anonymous visitors "
+        f"(after #{lead_id}) {'was' if count == 1 else 'were'} not acknowledged by the "
+        "deadline and passed to you.\n"
+        f"Open the team's escalations: {public_url.rstrip('/')}/staff/team"
+    )
+    _burst_notice(
+        session,
+        team,
+        f"escalation_burst_overdue:{lead_id}:{now.isoformat()}",
+        subject=subject,
+        body=body,
+        at=now,
+        purpose="escalation_overdue",
+    )
 
 
 def escalation_overdue(

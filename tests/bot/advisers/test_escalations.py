@@ -963,3 +963,92 @@ def test_released_late_at_night_a_routine_message_waits_for_the_morning(session,
     escalations.resolve(session, urgent.escalation, staff.sam, night)
     session.refresh(checkin)
     assert checkin.status == "pending" and checkin.not_before.hour == 9
+
+
+# -- bursts of urgent escalations from anonymous visitors -------------------------------------
+
+
+def _anonymous_crisis(session: Session, staff: Staff, at: datetime) -> Escalation:
+    return _open(
+        session, None, team=staff.team, reason="crisis", urgency=escalations.URGENT, now=at
+    ).escalation
+
+
+def test_a_burst_of_anonymous_crises_is_one_alert_now_and_one_with_a_count(
+    session: Session, staff: Staff
+) -> None:
+    lead = _anonymous_crisis(session, staff, MONDAY_10AM)
+    first = _sent_to(session)
+    # The first is told at once, as any urgent escalation is.
+    assert first == [
+        ("email", DUTY_EMAIL, "escalation_new"),
+        ("email", "manager@plymouth.example.org", "escalation_new"),
+        ("telegram", "7100", "escalation_new"),
+    ]
+    followers = [
+        _anonymous_crisis(session, staff, MONDAY_10AM + timedelta(seconds=3 * n))
+        for n in range(1, 50)
+    ]
+    session.commit()
+    # Fifty escalations, each on the dashboard; six notices in all, not 150.
+    assert len(_outbox(session)) == 6
+    assert all(f.burst_lead_id == lead.id for f in followers)
+    summaries = _outbox(session)[3:]
+    assert [(o.channel, o.address) for o in summaries] == [
+        ("email", DUTY_EMAIL),
+        ("email", "manager@plymouth.example.org"),
+        ("telegram", "7100"),
+    ]
+    end = MONDAY_10AM + escalations.BURST_WINDOW
+    for notice in summaries:
+        assert notice.not_before == end  # at the burst's end, with the final count
+        assert notice.subject == "Urgent: 49 more anonymous young people"
+        assert notice.body.startswith(
+            f"Duty: 49 more urgent escalations from anonymous visitors came in within "
+            f"minutes of #{lead.id}."
+        )
+        assert SECRET_TEXT not in notice.body
+    # Their deadline runs from when staff are told about them.
+    assert followers[-1].due_at == end + timedelta(minutes=staff.council.urgent_ack_minutes)
+
+
+def test_after_the_window_a_new_burst_starts_and_is_told_at_once(
+    session: Session, staff: Staff
+) -> None:
+    _anonymous_crisis(session, staff, MONDAY_10AM)
+    later = _anonymous_crisis(
+        session, staff, MONDAY_10AM + escalations.BURST_WINDOW + timedelta(seconds=1)
+    )
+    assert later.burst_lead_id is None
+    assert len(_outbox(session, escalation_id=later.id)) == 3
+
+
+def test_known_young_people_and_normal_escalations_are_never_coalesced(
+    session: Session, staff: Staff
+) -> None:
+    _anonymous_crisis(session, staff, MONDAY_10AM)
+    known = _open(session, "demo-16", reason="crisis", urgency=escalations.URGENT).escalation
+    normal = _open(session, None, team=staff.team, reason="asked_for_pa").escalation
+    assert known.burst_lead_id is None and normal.burst_lead_id is None
+    assert _outbox(session, escalation_id=known.id) != []
+    assert _outbox(session, escalation_id=normal.id) != []
+
+
+def test_an_overdue_burst_is_re_escalated_as_one_notice(session: Session, staff: Staff) -> None:
+    lead = _anonymous_crisis(session, staff, MONDAY_10AM)
+    followers = [
+        _anonymous_crisis(session, staff, MONDAY_10AM + timedelta(seconds=n)) for n in range(1, 21)
+    ]
+    session.commit()
+    at = followers[0].due_at
+    moved = _commit_reescalate(session, at)
+    assert set(moved) == {lead.id, *(f.id for f in followers)}
+    overdue = _outbox(session, purpose="escalation_overdue")
+    # The lead's own notice (3 recipients) and one for the other twenty (3 recipients).
+    assert len(overdue) == 6
+    counted = [o for o in overdue if o.escalation_id is None]
+    assert len(counted) == 3
+    assert counted[0].body.startswith(
+        f"20 urgent escalations from anonymous visitors (after #{lead.id}) were not acknowledged"
+    )
+    assert _commit_reescalate(session, at + timedelta(hours=1)) == []

@@ -1,17 +1,19 @@
 """Floods on the web chat: one visitor, one address, many new anonymous visitors. Each is
-slowed down with a 429 and a line the page shows, with the emergency numbers."""
+slowed down with a 429 and a line the page shows, with the emergency numbers; a burst of
+crisis messages from fresh visitors reaches staff as one alert and one count."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from bot.models import ChannelIdentity
+from bot.models import ChannelIdentity, Escalation, OutboxItem
 from bot.runtime import Runtime
 from bot.server import create_app
 from tests.support.servers import serve
@@ -56,3 +58,49 @@ def test_new_anonymous_visitors_from_one_address_are_capped(
             select(func.count(ChannelIdentity.id)).where(ChannelIdentity.channel == "web")
         ).scalar_one()
     assert identities <= 12
+
+
+def test_crisis_messages_from_many_fresh_visitors_each_get_help_and_staff_one_count(
+    runtime: Runtime, db_engine: Engine
+) -> None:
+    """Thirty fresh anonymous visitors (thirty addresses behind the proxy) write a crisis
+    message within seconds: every one gets the emergency numbers at once; staff get one
+    alert now and one with the count at the burst's end, not ninety."""
+    behind_proxy = replace(runtime.settings, trusted_proxies=frozenset({"127.0.0.1"}))
+    app = create_app(replace(runtime, settings=behind_proxy))
+    with serve(app) as url:
+        for n in range(30):
+            with httpx.Client(base_url=url, timeout=60) as fresh:
+                response = fresh.post(
+                    "/api/chat",
+                    content=json.dumps(
+                        {
+                            "message_id": f"crisis-{n:04d}",
+                            "text": "i want to end my life",
+                            "council": "plymouth",
+                        }
+                    ),
+                    headers={
+                        "Content-Type": "application/json",
+                        "X-Forwarded-For": f"203.0.113.{n + 1}",
+                    },
+                )
+            assert response.status_code == 200
+            shown = " ".join(m["text"] for m in response.json()["messages"])
+            assert "116 123" in shown and "999" in shown
+    with db_engine.connect() as conn:
+        escalations = conn.execute(
+            select(Escalation.id, Escalation.burst_lead_id).order_by(Escalation.id)
+        ).all()
+        notices = conn.execute(
+            select(OutboxItem.escalation_id, OutboxItem.body).where(
+                OutboxItem.purpose == "escalation_new"
+            )
+        ).all()
+    assert len(escalations) == 30
+    lead = escalations[0].id
+    assert all(row.burst_lead_id == lead for row in escalations[1:])
+    at_once = [n for n in notices if n.escalation_id == lead]
+    counted = [n for n in notices if n.escalation_id is None]
+    assert at_once and len(notices) == 2 * len(at_once) == 2 * len(counted)
+    assert all(n.body.startswith("Duty: 29 more urgent escalations") for n in counted)
