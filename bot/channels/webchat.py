@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,7 @@ class WebChat:
         signer: TokenSigner,
         secure: bool = False,
         trusted_proxies: frozenset[str] = frozenset(),
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._engine = engine
         # Visitor tokens are issued by this server only (signed); a token the browser made
@@ -52,9 +55,12 @@ class WebChat:
         self._trusted_proxies = trusted_proxies
         # Floods: per visitor, per client address, and new anonymous visitors per address
         # (each new visitor is a new identity in the database).
-        self.per_visitor = RateLimiter(per_minute=20, burst=10)
-        self.per_client = RateLimiter(per_minute=120, burst=60)
-        self.new_visitors = RateLimiter(per_minute=2, burst=10)
+        self.per_visitor = RateLimiter(per_minute=20, burst=10, clock=clock)
+        self.per_client = RateLimiter(per_minute=120, burst=60, clock=clock)
+        self.new_visitors = RateLimiter(per_minute=2, burst=10, clock=clock)
+        # And from all addresses together (a flood spread over many addresses): a new chat
+        # is refused for a minute, with the emergency numbers, rather than the database fill.
+        self.all_new_visitors = RateLimiter(per_minute=300, burst=100, clock=clock)
         self._default_language = default_language
         self._default_council = default_council
         self._jinja = Environment(
@@ -173,6 +179,7 @@ class WebChat:
         if (
             not self.per_client.allow(client)
             or (new_visitor and not self.new_visitors.allow(client))
+            or (new_visitor and not self.all_new_visitors.allow("all"))
             or (not new_visitor and not self.per_visitor.allow(visitor))
         ):
             return self._slow_down(data.get("language"))

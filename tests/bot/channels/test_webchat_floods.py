@@ -12,10 +12,13 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from starlette.applications import Starlette
 
+from bot.channels.webchat import WebChat
 from bot.models import ChannelIdentity, Escalation, OutboxItem
 from bot.runtime import Runtime
 from bot.server import create_app
+from bot.server_keys import TokenSigner, server_key
 from tests.support.servers import serve
 
 
@@ -104,3 +107,35 @@ def test_crisis_messages_from_many_fresh_visitors_each_get_help_and_staff_one_co
     counted = [n for n in notices if n.escalation_id is None]
     assert at_once and len(notices) == 2 * len(at_once) == 2 * len(counted)
     assert all(n.body.startswith("Duty: 29 more urgent escalations") for n in counted)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_new_visitors_spread_over_many_addresses_are_capped_too(
+    runtime: Runtime, db_engine: Engine
+) -> None:
+    web = WebChat(
+        runtime.engine,
+        default_language="en",
+        default_council="plymouth",
+        signer=TokenSigner(server_key(runtime.sessions, "visitor_token")),
+        trusted_proxies=frozenset({"127.0.0.1"}),
+        clock=lambda: 1000.0,  # no time passes: the cap is exact
+    )
+    statuses = []
+    with serve(Starlette(routes=web.routes())) as url:
+        for n in range(120):
+            with httpx.Client(base_url=url, timeout=60) as fresh:
+                response = fresh.post(
+                    "/api/chat",
+                    content=json.dumps({"message_id": f"spread-{n:04d}", "text": "hi"}),
+                    headers={
+                        "Content-Type": "application/json",
+                        "X-Forwarded-For": f"198.51.100.{n + 1}",  # a new address each time
+                    },
+                )
+            statuses.append(response.status_code)
+    assert statuses == [200] * 100 + [429] * 20
+    assert "116 123" in response.json()["messages"][0]["text"]
+    with db_engine.connect() as conn:
+        identities = conn.execute(select(func.count(ChannelIdentity.id))).scalar_one()
+    assert identities == 100
