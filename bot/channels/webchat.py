@@ -175,13 +175,15 @@ class WebChat:
 
         visitor = request.cookies.get(COOKIE, "")
         new_visitor = not self._signer.valid(visitor)
-        if self._held(client_address(request, self._trusted_proxies), visitor, new_visitor):
-            # Someone we know typing a risk fast is answered in full; a new chat is not
-            # made for it (that is what a flood would use), but the line has the numbers.
-            if new_visitor or not self._engine.must_pass(
+        # Someone we know typing a risk fast is answered in full; a new chat is not made for
+        # it (that is what a flood would use), but the 429's line has the numbers.
+        if self._held(client_address(request, self._trusted_proxies), visitor, new_visitor) and (
+            new_visitor
+            or not self._engine.must_pass(
                 InboundMessage(CHANNEL, visitor, message_id, text=text, payload=payload)
-            ):
-                return self._slow_down(data.get("language"))
+            )
+        ):
+            return self._slow_down(data.get("language"))
         if new_visitor:
             visitor = self._signer.issue()
         council = data.get("council")
