@@ -15,6 +15,7 @@ from bot.db import current_revision, head_revision, make_engine, session_factory
 from bot.settings import Settings
 from dialogues.engine import DialogueEngine
 from nlu import Interpreter
+from nlu.reloading import ModelInfo, ReloadingInterpreter
 from nlu.risk import RiskDetector
 from nlu.risk.classifier import load_or_train
 from nlu.risk.idioms import IdiomError, load_idioms
@@ -36,6 +37,13 @@ class Runtime:
     engine: DialogueEngine
     # True when content example questions changed after the model was trained.
     nlu_stale: bool = False
+    # Set when the bot loaded the model itself (and so reloads it after `carebot train`).
+    interpreter: ReloadingInterpreter | None = None
+
+    def model_info(self) -> ModelInfo:
+        if self.interpreter is not None:
+            return self.interpreter.info
+        return ModelInfo.of(self.settings.model_path)
 
     def check_model(self, offer: Offer) -> None:
         from nlu import training
@@ -49,11 +57,12 @@ class Runtime:
         self.nlu_stale = stale
 
 
-def load_interpreter(settings: Settings) -> Interpreter:
+def load_interpreter(settings: Settings) -> ReloadingInterpreter:
+    """The trained model, swapped for a new one when `carebot train` replaces it."""
     from nlu.rasa_interpreter import ModelMissingError, RasaInterpreter
 
     try:
-        return RasaInterpreter(settings.model_path)
+        return ReloadingInterpreter(settings.model_path, RasaInterpreter)
     except ModelMissingError as exc:
         raise StartupError(str(exc)) from None
 
@@ -92,9 +101,10 @@ def build_runtime(
     except ContentError as exc:
         raise StartupError(f"content error: {exc}") from None
     sessions = session_factory(db)
+    reloading = None if interpreter is not None else load_interpreter(settings)
     engine = DialogueEngine(
         sessions,
-        interpreter or load_interpreter(settings),
+        interpreter or reloading,  # type: ignore[arg-type]
         content.current,
         clock=clock or SystemClock(),
         risk=load_risk_detector(settings),
@@ -102,7 +112,14 @@ def build_runtime(
         default_council=settings.default_council,
         public_url=settings.public_url,
     )
-    runtime = Runtime(settings=settings, db=db, sessions=sessions, content=content, engine=engine)
+    runtime = Runtime(
+        settings=settings,
+        db=db,
+        sessions=sessions,
+        content=content,
+        engine=engine,
+        interpreter=reloading,
+    )
     content.on_reload = runtime.check_model
     runtime.check_model(content.current())
     return runtime

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -32,6 +33,8 @@ TELEGRAM_RATE = 25.0
 # WhatsApp's Cloud API allows about 80 messages a second per number; stay well under it.
 WHATSAPP_RATE = 20.0
 EMAIL_RATE = 5.0
+# How often each process looks for a newly trained NLU model (it loads in the background).
+MODEL_CHECK_SECONDS = 15.0
 
 
 def build_dispatcher(
@@ -97,6 +100,7 @@ def create_app(
                 "status": "ok",
                 "content_error": runtime.content.last_error,
                 "nlu_needs_training": runtime.nlu_stale,
+                "nlu_model": dataclasses.asdict(runtime.model_info()),
             }
         )
 
@@ -128,6 +132,7 @@ def create_app(
             await telegram.start()  # type: ignore[attr-defined]
         stop = asyncio.Event()
         sending = asyncio.create_task(dispatcher.run(stop))
+        watching = asyncio.create_task(_watch_model(runtime, stop))
         scheduler.start()
         try:
             yield
@@ -135,6 +140,7 @@ def create_app(
             scheduler.shutdown()
             stop.set()
             await sending
+            await watching
             if telegram is not None:
                 await telegram.stop()  # type: ignore[attr-defined]
             if whatsapp is not None:
@@ -146,6 +152,16 @@ def create_app(
         lifespan=lifespan,
         middleware=[Middleware(SecurityHeaders, headers=headers)],
     )
+
+
+async def _watch_model(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Every few seconds, look for a model `carebot train` replaced (each process its own)."""
+    if runtime.interpreter is None:
+        return
+    while not stop.is_set():
+        runtime.interpreter.check()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), MODEL_CHECK_SECONDS)
 
 
 def serve(runtime: Runtime) -> None:

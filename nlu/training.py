@@ -89,6 +89,10 @@ def train(
             raise RuntimeError("Rasa did not produce a model; see the messages above")
         staged = model_path.with_name(model_path.name + ".new")
         shutil.move(built, staged)
+        # The fingerprint first: a running bot reloads when the model file changes and then
+        # reads the fingerprint to say which model it has.
+        _fingerprint_path(model_path).write_text(
+            fingerprint(extra_examples, data_dir, config) + "\n"
+        )
         os.replace(staged, model_path)
-    _fingerprint_path(model_path).write_text(fingerprint(extra_examples, data_dir, config) + "\n")
     return model_path

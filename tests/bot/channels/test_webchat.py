@@ -218,7 +218,12 @@ def test_static_files_and_health(client: httpx.Client) -> None:
 
     health = client.get("/healthz")
     assert health.status_code == 200
-    assert health.json() == {"status": "ok", "content_error": None, "nlu_needs_training": False}
+    body = health.json()
+    model = body.pop("nlu_model")
+    assert body == {"status": "ok", "content_error": None, "nlu_needs_training": False}
+    # Which model answers: its training fingerprint and when it was built.
+    assert re.fullmatch(r"[0-9a-f]{12}", model["fingerprint"])
+    assert model["trained_at"].startswith("20")
 
 
 # -- questions and buttons ---------------------------------------------------------------------
