@@ -1,13 +1,18 @@
-"""An honest 'I'm not sure' with the likeliest topics as buttons, never a confident guess;
-the second miss in a row asks the young person's PA to step in."""
+"""An honest 'I'm not sure' with the likeliest topics as buttons, never a confident guess
+(in another language, the PA and Easy English at once too); the second miss in a row asks
+the young person's PA to step in."""
 
 from __future__ import annotations
 
+from dialogues import payloads
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers.common import menu_buttons
 from dialogues.handlers.pa import escalate, promise
-from dialogues.types import OutgoingMessage
+from dialogues.language_detect import detect as detect_language
+from dialogues.types import Button, OutgoingMessage
 from nlu.noise import is_noise
+
+ENGLISH = frozenset({"en", "en_easy"})
 
 # Misses in a row (this one included) after which a person is asked to help.
 ESCALATE_AFTER = 2
@@ -36,6 +41,8 @@ def fallback(ctx: TurnContext) -> Reply:
     # A confident "that's off-topic" gets an honest no, not a list of guesses.
     if ctx.nlu is not None and ctx.nlu.intent != "out_of_scope":
         likely = [i for i in ctx.nlu.likeliest(10) if i in topics][:3]
+    if ctx.t.language not in ENGLISH or detect_language(ctx.text or "") is not None:
+        return _in_another_language(ctx, likely)
     if likely:
         text = _("Sorry, I'm not sure I understood. Is it about one of these?")
         return Reply(
@@ -49,3 +56,18 @@ def fallback(ctx: TurnContext) -> Reply:
     return Reply(
         [OutgoingMessage(text, menu_buttons(ctx.offer, ctx.council_id, ctx.t))], missed=True
     )
+
+
+def _in_another_language(ctx: TurnContext, likely: list[str]) -> Reply:
+    """The bot understands other languages less well: at the first miss, everything that
+    can help at once (topics in their language, their PA, and Easy English)."""
+    _ = ctx.t.gettext
+    text = _(
+        "Sorry, I'm not sure I understood. Tap a topic, talk to your PA, "
+        "or we can try in Easy English."
+    )
+    buttons = (
+        *menu_buttons(ctx.offer, ctx.council_id, ctx.t, likely or None),
+        Button(_("Easy English"), payloads.make(payloads.LANG, "en_easy")),
+    )
+    return Reply([OutgoingMessage(text, buttons)], missed=True)

@@ -325,3 +325,26 @@ def test_stop_is_recorded_and_explained(chat: Chat, db_engine) -> None:
             ).scalar_one()
             == "stop_requested"
         )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("ar", "ما هي افضل وصفة للكبسة"),  # the best recipe for kabsa
+        ("fa_AF", "بهترین فلم هندی امسال کدام است"),  # the best Indian film this year
+    ],
+)
+def test_unsure_in_another_language_offers_every_way_on_at_once(
+    engine, language: str, text: str
+) -> None:
+    """At the first miss: topics in their language, their PA and Easy English, not a
+    second failure before help."""
+    turn = Chat(engine).link("demo-19", language=language).say(text)
+    assert turn.intent in ("out_of_scope", "nlu_fallback")
+    assert turn.language == language
+    buttons = payloads(turn)
+    assert "intent:talk_to_pa" in buttons
+    assert "lang:en_easy" in buttons
+    assert sum(p.startswith("topic:") for p in buttons) >= 2
+    assert turn.escalation is None  # help offered, nobody alarmed yet
