@@ -1,101 +1,159 @@
-"""Compares NLU pipelines on the held-out set, through the whole message path.
+"""Compares ways to understand messages, through the whole message path, and chooses.
 
-    .venv/bin/python benchmarks/nlu_pipelines.py [--pipelines logreg diet] [--thresholds]
+    .venv/bin/python benchmarks/nlu_pipelines.py [--variants current logreg ...] [--sets F ...]
 
-For each config in benchmarks/pipelines/ it trains a model from nlu/data plus the content
-examples (timing it), then scores tests/nlu/heldout.yml with the safety lexicon, classifier
-and fallback exactly as the bot routes messages. --thresholds also sweeps the fallback
-threshold for each pipeline (from the model's own ranking, no retraining).
+Each variant trains a model (timing it) and scores the development sets (the older held-out
+sets: English, English blind, Arabic, Dari) with the safety lexicon, the classifier and the
+fallback exactly as the bot routes messages. Variants:
+
+  current      the pipeline before issue 13: logistic regression over words and character
+               n-grams, the older training data only, raw text
+  data         the same pipeline on the enlarged data (nlu/data/writer_*.yml too)
+  fold         + the normaliser before classification (texting and ESOL spellings, Arabic-
+               script keyboards folded), in training and at parse time: what the bot runs
+  diet         DIET (benchmarks/pipelines/diet.yml) on the enlarged, normalised data
+  per_script   two logistic-regression models on normalised data, one for Latin-script
+               messages and one for the others (Arabic script, Ge'ez), chosen by script
+
+Choose on the development sets; then score only the chosen one on a blind set (--sets):
+a blind set that chose the variant would no longer be blind.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import yaml  # noqa: E402
+
 from bot.content import load_offer  # noqa: E402
 from bot.logsafe import configure_logging  # noqa: E402
 from bot.nlu_eval import evaluate, read_examples  # noqa: E402
 from dialogues.understanding import Understander  # noqa: E402
-from nlu import IntentScore, NluResult, training  # noqa: E402
+from nlu import NluResult, training  # noqa: E402
 from nlu.rasa_interpreter import RasaInterpreter  # noqa: E402
-from nlu.result import FALLBACK_INTENT  # noqa: E402
 from nlu.risk import default_detector  # noqa: E402
 
 PIPELINES = ROOT / "benchmarks" / "pipelines"
-HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
+TESTS = ROOT / "tests" / "nlu"
+DEV_SETS = [TESTS / n for n in ("heldout.yml", "heldout_blind.yml", "heldout_ar.yml")] + [
+    TESTS / "heldout_fa_AF.yml"
+]
+NEW_DATA = "writer_*.yml"
 
 
-class Rethresholded:
-    """The same model, with the fallback decided at another threshold."""
+def latin(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return sum(1 for c in letters if ord(c) < 0x0250) * 2 >= len(letters)
 
-    def __init__(self, inner: RasaInterpreter, threshold: float) -> None:
-        self._inner, self._threshold = inner, threshold
+
+class ByScript:
+    """Two models: one for messages mostly in Latin letters, one for the rest."""
+
+    def __init__(self, latin_model: RasaInterpreter, other_model: RasaInterpreter) -> None:
+        self._latin, self._other = latin_model, other_model
 
     def parse(self, text: str) -> NluResult:
-        result = self._inner.parse(text)
-        real = [s for s in result.ranking if s.intent != FALLBACK_INTENT]
-        if not real:
-            return result
-        best = real[0]
-        if best.confidence < self._threshold:
-            return NluResult(
-                FALLBACK_INTENT,
-                1 - best.confidence,
-                (IntentScore(FALLBACK_INTENT, 1 - best.confidence), *real),
+        return (self._latin if latin(text) else self._other).parse(text)
+
+
+def data_dir(tmp: Path, name: str, *, new: bool, keep: Callable[[str], bool] | None) -> Path:
+    """A copy of nlu/data with or without the new files, examples filtered by `keep`."""
+    folder = tmp / f"data-{name}"
+    folder.mkdir()
+    for path in sorted(training.DATA_DIR.glob("*.yml")):
+        if not new and path.match(NEW_DATA):
+            continue
+        if keep is None:
+            shutil.copy(path, folder / path.name)
+            continue
+        blocks = []
+        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            lines = [
+                line
+                for line in block["examples"].splitlines()
+                if line.strip().startswith("- ") and keep(line.strip()[2:])
+            ]
+            if lines:
+                blocks.append({"intent": block["intent"], "examples": "\n".join(lines) + "\n"})
+        (folder / path.name).write_text(
+            yaml.safe_dump({"version": "3.1", "nlu": blocks}, allow_unicode=True),
+            encoding="utf-8",
+        )
+    return folder
+
+
+def build(name: str, tmp: Path, content: dict[str, list[str]]) -> tuple[object, float]:
+    """(interpreter, training seconds) for one variant."""
+    logreg = training.CONFIG_PATH
+    started = time.perf_counter()
+
+    def train(tag: str, config: Path, folder: Path, fold: bool, extra: dict) -> RasaInterpreter:
+        model = training.train(
+            tmp / f"{tag}.tar.gz", extra, config=config, data_dir=folder, fold=fold
+        )
+        return RasaInterpreter(model, fold=fold)
+
+    if name == "current":
+        folder = data_dir(tmp, name, new=False, keep=None)
+        interpreter: object = train(name, logreg, folder, False, content)
+    elif name == "data":
+        interpreter = train(name, logreg, data_dir(tmp, name, new=True, keep=None), False, content)
+    elif name == "fold":
+        interpreter = train(name, logreg, data_dir(tmp, name, new=True, keep=None), True, content)
+    elif name == "diet":
+        folder = data_dir(tmp, name, new=True, keep=None)
+        interpreter = train(name, PIPELINES / "diet.yml", folder, True, content)
+    elif name == "per_script":
+        parts = []
+        for tag, wanted in (("latin", True), ("other", False)):
+            folder = data_dir(
+                tmp, f"{name}-{tag}", new=True, keep=lambda t, w=wanted: latin(t) == w
             )
-        return NluResult(best.intent, best.confidence, tuple(real))
-
-
-def row(name: str, train_s: float, report) -> str:
-    times = sorted(report.parse_ms)
-    return (
-        f"{name:<22}{train_s:>8.1f}{report.in_scope_accuracy:>8.3f}{report.macro_f1:>8.3f}"
-        f"{report.oos_false_acceptance:>8.3f}{report.crisis_recall:>8.3f}"
-        f"{report.crisis_false_alarms:>8.3f}{times[len(times) // 2]:>8.2f}"
-    )
+            extra = {k: [e for e in v if latin(e) == wanted] for k, v in content.items()}
+            parts.append(train(f"{name}-{tag}", logreg, folder, True, extra))
+        interpreter = ByScript(*parts)
+    else:
+        raise SystemExit(f"unknown variant {name!r}")
+    return interpreter, time.perf_counter() - started
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--pipelines", nargs="*", default=sorted(p.stem for p in PIPELINES.glob("*.yml"))
+        "--variants", nargs="*", default=["current", "data", "fold", "per_script", "diet"]
     )
-    parser.add_argument("--thresholds", action="store_true")
+    parser.add_argument("--sets", nargs="*", type=Path, default=DEV_SETS)
     args = parser.parse_args()
     configure_logging("WARNING")
-    examples = read_examples(HELDOUT)
     content = load_offer(ROOT / "offer_content").examples_by_topic()
-    print(f"held-out messages: {len(examples)}")
-    print(
-        f"{'pipeline':<22}{'train s':>8}{'acc':>8}{'mF1':>8}{'oosFA':>8}{'crisR':>8}"
-        f"{'crisFA':>8}{'p50 ms':>8}"
-    )
+    sets = [(path.stem, read_examples(path)) for path in args.sets]
+    print("sets: " + ", ".join(f"{name} ({len(ex)})" for name, ex in sets))
+    print(f"{'variant':<12}{'set':<24}{'train s':>8}{'acc':>7}{'mF1':>7}{'oosFA':>7}{'p50 ms':>8}")
     with tempfile.TemporaryDirectory() as tmp:
-        for name in args.pipelines:
-            started = time.perf_counter()
-            model = training.train(
-                Path(tmp) / f"{name}.tar.gz", content, config=PIPELINES / f"{name}.yml"
-            )
-            train_s = time.perf_counter() - started
-            interpreter = RasaInterpreter(model)
-            understander = Understander(interpreter, default_detector())
-            evaluate(understander, examples[:20])  # warm-up
-            print(row(name, train_s, evaluate(understander, examples)), flush=True)
-            if args.thresholds:
-                for threshold in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
-                    swept = Understander(Rethresholded(interpreter, threshold), default_detector())
-                    print(
-                        row(f"  threshold {threshold}", 0.0, evaluate(swept, examples)), flush=True
-                    )
+        for name in args.variants:
+            interpreter, train_s = build(name, Path(tmp), content)
+            understander = Understander(interpreter, default_detector())  # type: ignore[arg-type]
+            evaluate(understander, sets[0][1][:20])  # warm-up
+            for set_name, examples in sets:
+                report = evaluate(understander, examples)
+                times = sorted(report.parse_ms)
+                print(
+                    f"{name:<12}{set_name:<24}{train_s:>8.1f}{report.in_scope_accuracy:>7.3f}"
+                    f"{report.macro_f1:>7.3f}{report.oos_false_acceptance:>7.3f}"
+                    f"{times[len(times) // 2]:>8.2f}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from nlu.rasa_setup import keep_logging, quiet_rasa
 from nlu.result import IntentScore, NluResult
+from nlu.training import as_parsed
 
 
 class ModelMissingError(RuntimeError):
@@ -15,7 +16,7 @@ class ModelMissingError(RuntimeError):
 
 
 class RasaInterpreter:
-    def __init__(self, model_path: Path) -> None:
+    def __init__(self, model_path: Path, *, fold: bool = True) -> None:
         if not model_path.is_file():
             raise ModelMissingError(f"no NLU model at {model_path}; run `carebot train`")
         quiet_rasa()
@@ -27,11 +28,15 @@ class RasaInterpreter:
         # synchronously, and the lock keeps one parse at a time through the graph.
         self._loop = asyncio.new_event_loop()
         self._lock = threading.Lock()
+        # The model was trained on normalised text (see training.as_parsed).
+        self._fold = fold
 
     def parse(self, text: str) -> NluResult:
         # Rasa reads "/intent" as an intent payload, which would let anyone pick the
         # classifier's answer by typing it; our own commands are handled before NLU.
         cleaned = text.lstrip("/").strip()
+        if self._fold and cleaned:
+            cleaned = as_parsed(cleaned)
         if not cleaned:
             return NluResult(intent="nlu_fallback", confidence=0.0)
         with self._lock:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from nlu.normalise import normalise
 from nlu.rasa_setup import keep_logging, quiet_rasa
 
 NLU_DIR = Path(__file__).resolve().parent
@@ -31,6 +32,8 @@ def fingerprint(
     """A hash of everything that shapes the model, so setup retrains only when it changed."""
     digest = hashlib.sha256()
     digest.update(config.read_bytes())
+    # The model learns normalised text: a change to the normaliser means training again.
+    digest.update((NLU_DIR / "normalise.py").read_bytes())
     for path in sorted(data_dir.glob("*.yml")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -48,14 +51,35 @@ def is_current(model_path: Path, extra_examples: Mapping[str, Sequence[str]]) ->
     )
 
 
-def _write_extra(folder: Path, extra_examples: Mapping[str, Sequence[str]]) -> None:
+def as_parsed(text: str) -> str:
+    """What the classifier reads: the normalised text (texting and ESOL spellings folded,
+    Arabic-script keyboards folded), or the text itself when nothing is left (emoji)."""
+    return normalise(text) or text.strip()
+
+
+def _write(path: Path, examples_by_intent: Mapping[str, Sequence[str]], fold: bool) -> None:
     blocks = []
-    for intent in sorted(extra_examples):
-        examples = sorted({e.strip() for e in extra_examples[intent] if e.strip()})
+    for intent in sorted(examples_by_intent):
+        examples = sorted(
+            {as_parsed(e) if fold else e.strip() for e in examples_by_intent[intent] if e.strip()}
+        )
         if examples:
             blocks.append({"intent": intent, "examples": "".join(f"- {e}\n" for e in examples)})
     text = yaml.safe_dump({"version": "3.1", "nlu": blocks}, allow_unicode=True, sort_keys=False)
-    (folder / "content_examples.yml").write_text(text, encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+
+
+def read_data(data_dir: Path = DATA_DIR) -> dict[str, list[str]]:
+    """Every training example in nlu/data (Rasa NLU YAML), by intent."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(data_dir.glob("*.yml")):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            found.setdefault(block["intent"], []).extend(
+                line.strip()[2:].strip()
+                for line in block["examples"].splitlines()
+                if line.strip().startswith("- ")
+            )
+    return found
 
 
 def train(
@@ -64,8 +88,10 @@ def train(
     *,
     config: Path = CONFIG_PATH,
     data_dir: Path = DATA_DIR,
+    fold: bool = True,
 ) -> Path:
-    """Train and atomically replace the model at model_path; returns that path."""
+    """Train and atomically replace the model at model_path; returns that path. `fold`
+    (normalised text, as `RasaInterpreter` parses it) is off only to measure without it."""
     quiet_rasa()
     # Rasa would otherwise fill ./.rasa/cache in whatever folder we were started from.
     os.environ.setdefault("RASA_MAX_CACHE_SIZE", "0")
@@ -75,9 +101,8 @@ def train(
     with tempfile.TemporaryDirectory(prefix="carebot-train-") as tmp:
         data = Path(tmp) / "data"
         data.mkdir()
-        for path in sorted(data_dir.glob("*.yml")):
-            shutil.copy(path, data / path.name)
-        _write_extra(data, extra_examples)
+        _write(data / "nlu_data.yml", read_data(data_dir), fold)
+        _write(data / "content_examples.yml", extra_examples, fold)
         with keep_logging():
             built = train_nlu(
                 config=str(config),
