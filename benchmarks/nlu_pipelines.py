@@ -8,7 +8,7 @@ fallback exactly as the bot routes messages. Variants:
 
   current      the pipeline before issue 13: logistic regression over words and character
                n-grams, the older training data only, raw text
-  data         the same pipeline on the enlarged data (nlu/data/writer_*.yml too)
+  data         the same pipeline on the enlarged data (nlu/data/writers/ too)
   fold         + the normaliser before classification (texting and ESOL spellings, Arabic-
                script keyboards folded), in training and at parse time: what the bot runs
   diet         DIET (benchmarks/pipelines/diet.yml) on the enlarged, normalised data
@@ -49,7 +49,6 @@ TESTS = ROOT / "tests" / "nlu"
 DEV_SETS = [TESTS / n for n in ("heldout.yml", "heldout_blind.yml", "heldout_ar.yml")] + [
     TESTS / "heldout_fa_AF.yml"
 ]
-NEW_DATA = "writer_*.yml"
 
 
 def latin(text: str) -> bool:
@@ -70,12 +69,13 @@ class ByScript:
 def data_dir(tmp: Path, name: str, *, new: bool, keep: Callable[[str], bool] | None) -> Path:
     """A copy of nlu/data with or without the new files, examples filtered by `keep`."""
     folder = tmp / f"data-{name}"
-    folder.mkdir()
-    for path in sorted(training.DATA_DIR.glob("*.yml")):
-        if not new and path.match(NEW_DATA):
+    (folder / training.WRITERS).mkdir(parents=True)
+    for path in training.data_files():
+        if not new and path.parent.name == training.WRITERS:
             continue
+        target = folder / path.relative_to(training.DATA_DIR)
         if keep is None:
-            shutil.copy(path, folder / path.name)
+            shutil.copy(path, target)
             continue
         blocks = []
         for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
@@ -86,7 +86,7 @@ def data_dir(tmp: Path, name: str, *, new: bool, keep: Callable[[str], bool] | N
             ]
             if lines:
                 blocks.append({"intent": block["intent"], "examples": "\n".join(lines) + "\n"})
-        (folder / path.name).write_text(
+        target.write_text(
             yaml.safe_dump({"version": "3.1", "nlu": blocks}, allow_unicode=True),
             encoding="utf-8",
         )

@@ -18,6 +18,14 @@ from nlu.rasa_setup import keep_logging, quiet_rasa
 NLU_DIR = Path(__file__).resolve().parent
 CONFIG_PATH = NLU_DIR / "config.yml"
 DATA_DIR = NLU_DIR / "data"
+# The writers' data (issue 13) trains the topic classifier only: the risk classifier reads
+# nlu/data/*.yml as its "no risk" examples, and thousands more of them cost it recall.
+WRITERS = "writers"
+
+
+def data_files(data_dir: Path = DATA_DIR) -> list[Path]:
+    """Every topic training file: nlu/data/*.yml and nlu/data/writers/*.yml."""
+    return [*sorted(data_dir.glob("*.yml")), *sorted((data_dir / WRITERS).glob("*.yml"))]
 
 
 def _fingerprint_path(model_path: Path) -> Path:
@@ -34,7 +42,7 @@ def fingerprint(
     digest.update(config.read_bytes())
     # The model learns normalised text: a change to the normaliser means training again.
     digest.update((NLU_DIR / "normalise.py").read_bytes())
-    for path in sorted(data_dir.glob("*.yml")):
+    for path in data_files(data_dir):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     normalised = {intent: sorted(set(examples)) for intent, examples in extra_examples.items()}
@@ -72,7 +80,7 @@ def _write(path: Path, examples_by_intent: Mapping[str, Sequence[str]], fold: bo
 def read_data(data_dir: Path = DATA_DIR) -> dict[str, list[str]]:
     """Every training example in nlu/data (Rasa NLU YAML), by intent."""
     found: dict[str, list[str]] = {}
-    for path in sorted(data_dir.glob("*.yml")):
+    for path in data_files(data_dir):
         for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
             found.setdefault(block["intent"], []).extend(
                 line.strip()[2:].strip()

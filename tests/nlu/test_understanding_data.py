@@ -16,6 +16,7 @@ from nlu.training import DATA_DIR, as_parsed
 from tests.nlu.test_heldout import normalise, training_texts
 from tests.nlu.test_heldout_multilingual import _folded
 
+WRITERS_DIR = DATA_DIR / training.WRITERS
 BLIND_EN = PROJECT_ROOT / "tests" / "nlu" / "blind_understanding_en.yml"
 BLIND_ML = PROJECT_ROOT / "tests" / "nlu" / "blind_understanding_ml.yml"
 OFF_TOPIC = "out_of_scope"
@@ -41,7 +42,7 @@ def intents() -> set[str]:
 
 @pytest.mark.parametrize("name", sorted(WRITERS))
 def test_every_writer_covers_every_intent(name: str) -> None:
-    counts = Counter(e.intent for e in read_examples(DATA_DIR / name))
+    counts = Counter(e.intent for e in read_examples(WRITERS_DIR / name))
     thin = {i: counts[i] for i in intents() if counts[i] < 5}
     assert thin == {}
     assert not set(counts) & RISK_INTENTS
@@ -53,9 +54,11 @@ def test_english_has_every_style_for_every_intent() -> None:
 
 
 def test_off_topic_is_broad() -> None:
-    off_topic = [e for e in read_examples(DATA_DIR / "writer_f_off_topic.yml")]
+    off_topic = [e for e in read_examples(WRITERS_DIR / "writer_f_off_topic.yml")]
     assert len(off_topic) >= 500
-    header = (DATA_DIR / "writer_f_off_topic.yml").read_text(encoding="utf-8").splitlines()[0]
+    header = (
+        (WRITERS_DIR / "writer_f_off_topic.yml").read_text(encoding="utf-8").splitlines()[0]
+    )
     assert "67 domains" in header
 
 
