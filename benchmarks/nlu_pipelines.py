@@ -11,6 +11,7 @@ fallback exactly as the bot routes messages. Variants:
   data         the same pipeline on the enlarged data (nlu/data/writers/ too)
   fold         + the normaliser before classification (texting and ESOL spellings, Arabic-
                script keyboards folded), in training and at parse time: what the bot runs
+  capped       fold, with the vocabularies capped (benchmarks/pipelines/capped.yml)
   diet         DIET (benchmarks/pipelines/diet.yml) on the enlarged, normalised data
   per_script   two logistic-regression models on normalised data, one for Latin-script
                messages and one for the others (Arabic script, Ge'ez), chosen by script
@@ -111,6 +112,9 @@ def build(name: str, tmp: Path, content: dict[str, list[str]]) -> tuple[object, 
         interpreter = train(name, logreg, data_dir(tmp, name, new=True, keep=None), False, content)
     elif name == "fold":
         interpreter = train(name, logreg, data_dir(tmp, name, new=True, keep=None), True, content)
+    elif name == "capped":
+        folder = data_dir(tmp, name, new=True, keep=None)
+        interpreter = train(name, PIPELINES / "capped.yml", folder, True, content)
     elif name == "diet":
         folder = data_dir(tmp, name, new=True, keep=None)
         interpreter = train(name, PIPELINES / "diet.yml", folder, True, content)

@@ -1,11 +1,12 @@
 """Scores the bot's model on the blind understanding sets, by language and by style.
 
-    .venv/bin/python benchmarks/understanding_blind.py [--misses]
+    .venv/bin/python benchmarks/understanding_blind.py [--misses] [--folder DIR]
 
 Uses the trained model (CAREBOT_MODEL_PATH, else var/models/nlu.tar.gz) and the whole
 message path (safety lexicon, risk classifier, topic classifier, fallback), on
 benchmarks/data/blind_understanding/*_with_styles.yml (the same messages as
-tests/nlu/blind_understanding_*.yml, with each message's language and style). Measure once
+tests/nlu/blind_understanding_*.yml, with each message's language and style), or the
+second blind sets in benchmarks/data/blind_understanding_v2/. Measure once
 per design; nothing is tuned on these sets.
 """
 
@@ -37,11 +38,14 @@ SETS = ROOT / "benchmarks" / "data" / "blind_understanding"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true", help="print every miss")
+    parser.add_argument(
+        "--folder", type=Path, default=SETS, help="blind_understanding (default) or _v2"
+    )
     args = parser.parse_args()
     configure_logging("WARNING")
     settings = load_settings()
     understander = Understander(RasaInterpreter(settings.model_path), load_risk_detector(settings))
-    for path in sorted(SETS.glob("*_with_styles.yml")):
+    for path in sorted(args.folder.glob("*_with_styles.yml")):
         messages = yaml.safe_load(path.read_text(encoding="utf-8"))["messages"]
         report = evaluate(understander, [Example(m["label"], m["text"]) for m in messages])
         print(

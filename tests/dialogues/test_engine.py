@@ -286,7 +286,6 @@ def test_every_risk_phrase_gets_its_risk_reply_first(engine) -> None:
         "what is the weather in paris",
         "asdfghjkl",
         "who won the league",
-        "help",
         "hmm",
         "can you do my maths homework",
         "?",
@@ -295,10 +294,19 @@ def test_every_risk_phrase_gets_its_risk_reply_first(engine) -> None:
 )
 def test_fallback_always_offers_topics_and_the_pa(engine, text: str) -> None:
     turn = Chat(engine).link("demo-19").say(text)
-    if turn.intent in ("out_of_scope", "nlu_fallback"):
-        buttons = payloads(turn)
-        assert "intent:talk_to_pa" in buttons
-        assert sum(p.startswith("topic:") for p in buttons) >= 2
+    assert turn.intent in ("out_of_scope", "nlu_fallback") and turn.safety is None
+    buttons = payloads(turn)
+    assert "intent:talk_to_pa" in buttons
+    assert sum(p.startswith("topic:") for p in buttons) >= 2
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_lone_help_gets_the_emergency_numbers(engine) -> None:
+    """ "help" on its own is read as possible risk (the risk classifier's urgent rule): the
+    numbers at once, rather than a menu of topics."""
+    turn = Chat(engine).link("demo-19").say("help")
+    assert turn.safety is not None
+    assert "116 123" in texts(turn)
 
 
 def test_language_can_be_chosen_from_a_menu(chat: Chat) -> None:

@@ -19,6 +19,10 @@ from tests.nlu.test_heldout_multilingual import _folded
 WRITERS_DIR = DATA_DIR / training.WRITERS
 BLIND_EN = PROJECT_ROOT / "tests" / "nlu" / "blind_understanding_en.yml"
 BLIND_ML = PROJECT_ROOT / "tests" / "nlu" / "blind_understanding_ml.yml"
+# Written after the first blind sets were measured, for the next design's measurement.
+BLIND_V2 = [
+    PROJECT_ROOT / "tests" / "nlu" / f"blind_understanding_v2_{s}.yml" for s in ("en", "ml")
+]
 OFF_TOPIC = "out_of_scope"
 # The topic classifier does not learn the risk intents from these writers (risk detection
 # has its own data); every other intent must be in every writer's file.
@@ -30,6 +34,7 @@ WRITERS = {
     "writer_c.yml": ("standard", "short"),
     "writer_d_ar.yml": ("texting", "standard", "short", "long", "simple"),
     "writer_d_fa_AF.yml": ("texting", "standard", "short", "long", "simple"),
+    "writer_d2_ar_fa_AF.yml": ("texting", "standard", "short", "long", "esol"),
     "writer_e_ps_ckb_ti_sq_vi.yml": ("texting", "standard", "short", "long"),
 }
 
@@ -56,13 +61,13 @@ def test_english_has_every_style_for_every_intent() -> None:
 def test_off_topic_is_broad() -> None:
     off_topic = [e for e in read_examples(WRITERS_DIR / "writer_f_off_topic.yml")]
     assert len(off_topic) >= 500
-    header = (
-        (WRITERS_DIR / "writer_f_off_topic.yml").read_text(encoding="utf-8").splitlines()[0]
-    )
+    header = (WRITERS_DIR / "writer_f_off_topic.yml").read_text(encoding="utf-8").splitlines()[0]
     assert "67 domains" in header
 
 
-@pytest.mark.parametrize("path", [BLIND_EN, BLIND_ML], ids=["en", "ml"])
+@pytest.mark.parametrize(
+    "path", [BLIND_EN, BLIND_ML, *BLIND_V2], ids=["en", "ml", "v2_en", "v2_ml"]
+)
 def test_blind_sets_never_overlap_training_data(path: Path) -> None:
     training_set = training_texts()
     folded = {_folded(t) for t in training_set}
