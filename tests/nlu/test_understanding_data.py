@@ -36,6 +36,7 @@ WRITERS = {
     "writer_d_fa_AF.yml": ("texting", "standard", "short", "long", "simple"),
     "writer_d2_ar_fa_AF.yml": ("texting", "standard", "short", "long", "esol"),
     "writer_e_ps_ckb_ti_sq_vi.yml": ("texting", "standard", "short", "long"),
+    "writer_e2_ps_ckb_ti_sq_vi.yml": ("texting", "standard", "short", "long", "esol"),
 }
 
 
