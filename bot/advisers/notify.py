@@ -9,10 +9,29 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.models import Escalation, OutboxItem, PersonalAdviser, StaffAccount, Team
+from bot.models import Escalation, OutboxItem, PersonalAdviser, StaffAccount, Team, YoungPerson
 
 EMAIL = "email"
 TELEGRAM = "telegram"
+
+
+def reaches(staff: StaffAccount) -> list[str]:
+    """The channels that would really deliver to this person now (Telegram only once linked)."""
+    found = []
+    if staff.notify_email and staff.email:
+        found.append(EMAIL)
+    if staff.notify_telegram and staff.telegram_chat_id:
+        found.append(TELEGRAM)
+    return found
+
+
+def caseload(session: Session, staff: StaffAccount) -> int:
+    """How many young people have this account's PA as their named PA."""
+    if staff.pa_id is None:
+        return 0
+    return session.execute(
+        select(func.count(YoungPerson.id)).where(YoungPerson.pa_id == staff.pa_id)
+    ).scalar_one()
 
 
 def _link(public_url: str, esc: Escalation) -> str:
@@ -182,8 +201,9 @@ def escalation_opened(session: Session, esc: Escalation, *, now: datetime, publi
         _to_duty(
             session, team, esc, purpose="escalation_new", subject=subject, body=duty_body, now=now
         )
-    if pa is None or not pa.active:
-        # Nobody named can be told (no PA, or no active account): the manager picks it up.
+    if pa is None or not pa.active or not reaches(pa):
+        # Nobody named can be told (no PA, no active account, or every channel of theirs
+        # off or unlinked): the manager picks it up.
         for manager in _managers(session, esc.team_id):
             _to_staff(
                 session,

@@ -915,18 +915,40 @@ class Dashboard:
 
     # My settings ------------------------------------------------------------------------
 
-    def _me(self, ctx: Ctx) -> Response:
+    def _me(self, ctx: Ctx, *, error: str | None = None, status: int = 200) -> Response:
+        from bot.advisers import notify
+
         return self._render(
             "me.html",
             ctx,
+            status=status,
             title="My settings",
             telegram_configured=bool(self._telegram_bot_username),
+            reaches=notify.reaches(ctx.staff),
+            caseload=notify.caseload(ctx.db, ctx.staff),
+            error=error,
         )
 
     def _notifications(self, ctx: Ctx) -> Response:
+        from bot.advisers import notify
+
         staff = ctx.staff
-        staff.notify_email = ctx.form.get("notify_email") == "on"
-        staff.notify_telegram = ctx.form.get("notify_telegram") == "on"
+        wanted = (ctx.form.get("notify_email") == "on", ctx.form.get("notify_telegram") == "on")
+        before = (staff.notify_email, staff.notify_telegram)
+        staff.notify_email, staff.notify_telegram = wanted
+        held = notify.caseload(ctx.db, staff)
+        if held and not notify.reaches(staff):
+            # "I've asked your PA" must reach someone: keep a way to be told.
+            staff.notify_email, staff.notify_telegram = before
+            return self._me(
+                ctx,
+                status=400,
+                error=(
+                    f"You are the named PA for {held} young "
+                    f"{'person' if held == 1 else 'people'}: keep at least one way to be told "
+                    "about their escalations (email, or Telegram once it is linked)."
+                ),
+            )
         ctx.audit(
             "notification_settings_changed",
             "staff",

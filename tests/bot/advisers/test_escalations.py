@@ -1052,3 +1052,16 @@ def test_an_overdue_burst_is_re_escalated_as_one_notice(session: Session, staff:
         f"20 urgent escalations from anonymous visitors (after #{lead.id}) were not acknowledged"
     )
     assert _commit_reescalate(session, at + timedelta(hours=1)) == []
+
+
+def test_a_pa_who_can_be_told_nowhere_is_covered_by_the_manager(
+    session: Session, staff: Staff
+) -> None:
+    """Every channel off (or Telegram on but never linked): the manager is told instead."""
+    staff.priya.notify_email = False
+    staff.priya.notify_telegram = True  # no chat linked
+    esc = _open(session, "demo-20").escalation
+    assert esc.pa.name == "Priya Shah"
+    told = _sent_to(session, escalation_id=esc.id)
+    assert ("email", "manager@plymouth.example.org", "escalation_new") in told
+    assert not [t for t in told if t[1] == "priya.shah@example.org"]

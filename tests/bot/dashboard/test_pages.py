@@ -391,7 +391,24 @@ def test_my_notification_settings(
     sam = browser("sam")
     page = sam.get("/staff/me")
     assert page.status_code == 200 and "Not linked" in page.text
+    assert "New escalations for you go to: your email, sam.dashboard@example.org." in " ".join(
+        page.text.split()
+    )
     token = csrf_token(sam)
+    with sessions() as session:
+        account = session.get(StaffAccount, staff["sam"].id)
+        before = (account.notify_email, account.notify_telegram)
+    # Sam is a named PA and his Telegram is not linked: email off would reach nobody.
+    refused = sam.post(
+        "/staff/me/notifications", data={"csrf_token": token, "notify_telegram": "on"}
+    )
+    assert refused.status_code == 400
+    assert "keep at least one way to be told" in refused.text
+    with sessions() as session:
+        account = session.get(StaffAccount, staff["sam"].id)
+        assert (account.notify_email, account.notify_telegram) == before  # unchanged
+    with sessions.begin() as session:
+        session.get(StaffAccount, staff["sam"].id).telegram_chat_id = "7001"
     response = sam.post(
         "/staff/me/notifications", data={"csrf_token": token, "notify_telegram": "on"}
     )
@@ -400,6 +417,7 @@ def test_my_notification_settings(
         account = session.get(StaffAccount, staff["sam"].id)
         assert (account.notify_email, account.notify_telegram) == (False, True)
     assert audits(sessions, "notification_settings_changed")
+    assert "go to: your Telegram." in " ".join(sam.get("/staff/me").text.split())
 
 
 def test_link_my_telegram(
