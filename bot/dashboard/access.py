@@ -112,13 +112,23 @@ def escalations_filter(staff: StaffAccount) -> ColumnElement[bool]:
 
 
 def my_escalations_filter(staff: StaffAccount) -> ColumnElement[bool]:
-    """'My escalations': the ones for my PA record, or that I am handling."""
+    """'My escalations': the ones for my PA record, or that I am handling; for a manager,
+    also the team's unresolved ones passed to them (overdue and re-escalated, or with no
+    named PA), so their home page never says nothing needs them when something does."""
     if not staff.active or staff.role not in (PA, MANAGER, ADMIN):
         return false()
-    handling = Escalation.handling_staff_id == staff.id
-    if staff.pa_id is None:
-        return handling
-    return or_(Escalation.pa_id == staff.pa_id, handling)
+    mine = [Escalation.handling_staff_id == staff.id]
+    if staff.pa_id is not None:
+        mine.append(Escalation.pa_id == staff.pa_id)
+    if staff.role == MANAGER and staff.team_id is not None:
+        mine.append(
+            and_(
+                Escalation.team_id == staff.team_id,
+                Escalation.status != "resolved",
+                or_(Escalation.reescalated_at.is_not(None), Escalation.pa_id.is_(None)),
+            )
+        )
+    return or_(*mine)
 
 
 def team_escalations_filter(staff: StaffAccount) -> ColumnElement[bool]:

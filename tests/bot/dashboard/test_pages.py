@@ -551,3 +551,21 @@ def test_a_risk_escalation_says_why_the_bot_raised_it(
     assert (
         'Risk classifier: <span dir="auto">abuse_violence 0.91 (hitting, again)</span>' in page.text
     )
+
+
+def test_a_manager_home_shows_what_was_passed_to_them(
+    browser: Browser, sessions: sessionmaker, clock: FixedClock
+) -> None:
+    now = clock.now()
+    manager = browser("manager")
+    assert "Nothing needs you right now." in manager.get("/staff/").text
+    overdue = make_escalation(
+        sessions, "demo-19", now, urgency="urgent", reescalated_at=now - timedelta(minutes=5)
+    )
+    calm = make_escalation(sessions, "demo-18", now)  # Sam's, not overdue: not the manager's
+    page = manager.get("/staff/").text
+    assert f"/staff/escalations/{overdue}" in page
+    assert f"/staff/escalations/{calm}" not in page
+    with sessions.begin() as session:
+        session.get(Escalation, overdue).status = "resolved"
+    assert "Nothing needs you right now." in manager.get("/staff/").text
