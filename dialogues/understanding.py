@@ -119,8 +119,9 @@ class Understander:
         return Understanding(intent=intent, confidence=1.0, payload=payload, safety=hit)
 
     def must_pass(self, text: str | None, raw_payload: str | None) -> bool:
-        """A message no flood limit may hold back: it reads as risk in the safety lexicon,
-        says stop, or is a safety or privacy button. Cheap (no classifier), for the limits."""
+        """A message no flood limit may hold back: risk detection raises it (lexicon or risk
+        classifier), it says stop, or it is a safety or privacy button. No topic classifier
+        and no database: cheap enough to run on every held-back message."""
         if raw_payload is not None:
             payload = payloads.parse(raw_payload)
             return payload is not None and (
@@ -132,8 +133,8 @@ class Understander:
         bare = " ".join(text.casefold().strip(" .!").split())
         if bare in STOP_WORDS or text.split()[0].lower() == "/stop":
             return True
-        reading = self._risk.plain(text)
-        return bool(self._risk.lexicon.matches(reading.text if reading.found else text))
+        # The lexicon and the risk classifier, as for any message (not the topic classifier).
+        return self._risk.assess(text).raised
 
     def unparsed(self, text: str) -> Understanding:
         """Media, empty or over-long messages: not classified, but still risk-checked (a long

@@ -21,7 +21,7 @@ BURST = 20
 
 class FloodGuard:
     """Decides, before the engine, whether a message from one chat is handled. A message
-    that reads as risk (the safety lexicon), says stop, or is a safety button always is;
+    that reads as risk (lexicon or risk classifier), says stop, or is a safety button is;
     a held-back sender is told to slow down (with the emergency numbers) once a minute."""
 
     def __init__(
