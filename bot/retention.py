@@ -7,9 +7,11 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from bot.models import AuditEvent, ChannelIdentity, Escalation, Message, OutboxItem, YoungPerson
 
@@ -17,6 +19,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MONTHS = 12
 REMOVED = "[removed after the retention period]"
+CHUNK = 500  # ids per statement
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,24 @@ class Purged:
 
 def _cutoff(now: datetime, months: int) -> datetime:
     return now - timedelta(days=round(months * 30.44))
+
+
+def _blank(session: Session, model: Any, ids: Select, **values: object) -> int:
+    """Set `values` on the rows whose ids the query selects, in chunks (a long IN list
+    would pass the database's limit on bound parameters); returns how many changed."""
+    found = list(session.execute(ids).scalars())
+    changed = 0
+    for start in range(0, len(found), CHUNK):
+        changed += (
+            session.execute(
+                update(model)
+                .where(model.id.in_(found[start : start + CHUNK]))
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            or 0
+        )
+    return changed
 
 
 def purge(session: Session, now: datetime, months_by_council: Mapping[str, int]) -> Purged:
@@ -63,8 +84,8 @@ def purge(session: Session, now: datetime, months_by_council: Mapping[str, int])
             .where(Message.created_at < cutoff, of_council)
         )
         ids = list(session.execute(old).scalars())
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
             session.execute(
                 update(Message)
                 .where(Message.reply_to_id.in_(chunk))
@@ -89,17 +110,7 @@ def purge(session: Session, now: datetime, months_by_council: Mapping[str, int])
                 of_council,
             )
         )
-        esc_ids = list(session.execute(resolved).scalars())
-        if esc_ids:
-            excerpts += (
-                session.execute(
-                    update(Escalation)
-                    .where(Escalation.id.in_(esc_ids))
-                    .values(excerpt=None, risk_signals=None)
-                    .execution_options(synchronize_session=False)
-                ).rowcount
-                or 0
-            )
+        excerpts += _blank(session, Escalation, resolved, excerpt=None, risk_signals=None)
         sent = (
             select(OutboxItem.id)
             .join(ChannelIdentity, ChannelIdentity.id == OutboxItem.identity_id)
@@ -111,17 +122,7 @@ def purge(session: Session, now: datetime, months_by_council: Mapping[str, int])
                 of_council,
             )
         )
-        out_ids = list(session.execute(sent).scalars())
-        if out_ids:
-            outbox += (
-                session.execute(
-                    update(OutboxItem)
-                    .where(OutboxItem.id.in_(out_ids))
-                    .values(body=REMOVED, template_params=[])
-                    .execution_options(synchronize_session=False)
-                ).rowcount
-                or 0
-            )
+        outbox += _blank(session, OutboxItem, sent, body=REMOVED, template_params=[])
     purged = Purged(messages, excerpts, outbox)
     if messages or excerpts or outbox:
         session.add(
