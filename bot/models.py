@@ -104,9 +104,16 @@ class PersonalAdviser(Base):
     working_days = Column(String(7), nullable=False, default="1111100")
     work_start = Column(Time, nullable=False)
     work_end = Column(Time, nullable=False)
+    # Away until further notice (set by hand), or between two dates (inclusive, local).
     away = Column(Boolean, nullable=False, default=False)
+    away_from = Column(Date)
+    away_until = Column(Date)
+    # Who takes their new escalations while they are away (a colleague on the same team);
+    # with nobody named, the team's duty route does.
+    cover_staff_id = Column(ForeignKey("staff_accounts.id", name="fk_pa_cover_staff"))
 
     team = relationship("Team", back_populates="advisers")
+    cover = relationship("StaffAccount", foreign_keys=[cover_staff_id])
 
 
 class YoungPerson(Base):
@@ -242,6 +249,13 @@ class Escalation(Base):
     burst_lead_id = Column(
         ForeignKey("escalations.id", name="fk_escalation_burst_lead"), index=True
     )
+    # The colleague covering for an away PA who was sent this escalation.
+    cover_staff_id = Column(
+        ForeignKey("staff_accounts.id", name="fk_escalation_cover_staff"), index=True
+    )
+    # Who was really told when it opened: "pa", "cover", "duty", "managers" (the bot
+    # promises the young person only these). None on escalations from before it was kept.
+    told = Column(JSON)
 
     identity = relationship("ChannelIdentity")
     young_person = relationship("YoungPerson")
@@ -278,13 +292,16 @@ class StaffAccount(Base):
     notify_email = Column(Boolean, nullable=False, default=True)
     notify_telegram = Column(Boolean, nullable=False, default=True)
     active = Column(Boolean, nullable=False, default=True)
+    # On the team's duty rota: told of escalations the named PA cannot take, and may open
+    # and act on them (and the team inbox) like a manager.
+    on_duty = Column(Boolean, nullable=False, default=False)
     failed_logins = Column(Integer, nullable=False, default=0)
     locked_until = Column(UTCDateTime)
     created_at = Column(UTCDateTime, nullable=False)
     last_login_at = Column(UTCDateTime)
 
     team = relationship("Team")
-    pa = relationship("PersonalAdviser")
+    pa = relationship("PersonalAdviser", foreign_keys=[pa_id])
 
 
 class StaffSession(Base):

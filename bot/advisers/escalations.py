@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.advisers import notify
+from bot.advisers import cover, notify
 from bot.advisers.working_time import Hours
 from bot.keeping_in_touch import hold
 from bot.models import (
@@ -72,11 +72,30 @@ def _routing(
         return ANONYMOUS
     if pa is None:
         return NO_PA
-    if pa.away:
+    if cover.is_away(pa, cover.local_day(now)):
         return PA_AWAY
     if not pa_hours(pa, council).is_working(now):
         return OUT_OF_HOURS
     return IN_HOURS
+
+
+def told_of(esc: Escalation) -> set[str]:
+    """Who was really told when it opened (see notify.escalation_opened)."""
+    if esc.told is not None:
+        return set(esc.told)
+    # Opened before this was kept: the PA if named, and the duty route if it went there.
+    legacy = {notify.TOLD_PA} if esc.pa_id is not None else set()
+    if esc.duty_notified:
+        legacy.add(notify.TOLD_DUTY)
+    return legacy
+
+
+def cover_name(session: Session, esc: Escalation) -> str | None:
+    """The name of the colleague told as cover for an away PA, if one was."""
+    if esc.cover_staff_id is None or notify.TOLD_COVER not in told_of(esc):
+        return None
+    staff = session.get(StaffAccount, esc.cover_staff_id)
+    return staff.name if staff is not None else None
 
 
 def _excerpt(text: str | None) -> str | None:
@@ -157,6 +176,7 @@ def open_escalation(
     elif young_person is not None:
         council = young_person.council
     routing = _routing(pa, young_person, council, now) if council is not None else ANONYMOUS
+    covering = cover.cover_for(pa, cover.local_day(now)) if pa is not None else None
     lead = _burst_lead(session, team, now) if young_person is None and urgency == URGENT else None
     # In a burst, staff are told at its end, so the deadline runs from then.
     told_at = lead.created_at + BURST_WINDOW if lead is not None else now
@@ -171,9 +191,12 @@ def open_escalation(
         risk_signals=risk_signals,
         status=OPEN,
         routing=routing,
-        # Told to the duty contact: by email where the team has a duty inbox, and always in
-        # the team inbox on the dashboard.
-        duty_notified=routing != IN_HOURS and team is not None,
+        # Told to the duty route (the duty inbox, the duty rota; always in the team inbox on
+        # the dashboard) when the PA cannot take it, unless a colleague covers a routine one.
+        duty_notified=routing != IN_HOURS
+        and team is not None
+        and not (covering is not None and urgency != URGENT),
+        cover_staff_id=covering.id if covering is not None else None,
         created_at=now,
         due_at=due_for(council, urgency, told_at) if council is not None else None,
         burst_lead_id=lead.id if lead is not None else None,
@@ -193,14 +216,27 @@ def open_escalation(
     )
     if lead is not None:
         notify.anonymous_burst(session, lead, at=told_at, public_url=public_url)
+        esc.told = _told_of_burst(session, team)
     else:
-        notify.escalation_opened(session, esc, now=now, public_url=public_url)
+        esc.told = notify.escalation_opened(session, esc, now=now, public_url=public_url)
     if urgency == URGENT and esc.young_person_id is not None:
         hold.hold(session, esc.young_person_id)
     log.info(
         "escalation opened id=%s reason=%s urgency=%s routing=%s", esc.id, reason, urgency, routing
     )
     return Opened(esc, repeat=False)
+
+
+def _told_of_burst(session: Session, team: Team | None) -> list[str]:
+    """Who hears of a burst (together, at its end): the duty route and the managers."""
+    if team is None:
+        return []
+    told = []
+    if team.duty_email or any(notify.reaches(s) for s in cover.duty_staff(session, team.id)):
+        told.append(notify.TOLD_DUTY)
+    if any(notify.reaches(s) for s in cover.managers(session, team.id)):
+        told.append(notify.TOLD_MANAGERS)
+    return told
 
 
 def _burst_lead(session: Session, team: Team | None, now: datetime) -> Escalation | None:

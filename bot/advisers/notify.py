@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.advisers import cover
 from bot.models import Escalation, OutboxItem, PersonalAdviser, StaffAccount, Team, YoungPerson
 
 EMAIL = "email"
@@ -159,70 +160,94 @@ def _pa_account(session: Session, esc: Escalation) -> StaffAccount | None:
 
 
 def _managers(session: Session, team_id: int | None) -> list[StaffAccount]:
-    if team_id is None:
-        return []
-    return list(
-        session.execute(
-            select(StaffAccount).where(
-                StaffAccount.team_id == team_id, StaffAccount.role == "manager"
-            )
-        ).scalars()
-    )
+    return cover.managers(session, team_id)
 
 
 def _what(esc: Escalation) -> str:
     return "an urgent escalation" if esc.urgency == "urgent" else "a new escalation"
 
 
-def escalation_opened(session: Session, esc: Escalation, *, now: datetime, public_url: str) -> None:
+# Who can be told of an escalation (kept on it as `told`; the bot promises only these).
+TOLD_PA, TOLD_COVER, TOLD_DUTY, TOLD_MANAGERS = "pa", "cover", "duty", "managers"
+
+
+def escalation_opened(
+    session: Session, esc: Escalation, *, now: datetime, public_url: str
+) -> list[str]:
+    """Tell whoever the routing says, and return who was really told.
+
+    The named PA, unless they are away; the colleague covering for them; the duty route
+    (the duty inbox and anyone on the duty rota) when the escalation goes to duty; and the
+    team's managers when nobody named could be told, or at once for an urgent one while
+    the PA is away."""
     subject = "Urgent: a young person needs you" if esc.urgency == "urgent" else "New escalation"
+    link = _link(public_url, esc)
     body = (
         f"There is {_what(esc)} (#{esc.id}) for you on the leaving care bot dashboard.\n"
-        f"Open it: {_link(public_url, esc)}"
+        f"Open it: {link}"
     )
-    pa = _pa_account(session, esc)
-    if pa is not None and pa.active:
+    duty_body = (
+        f"Duty: there is {_what(esc)} (#{esc.id}); the young person's PA is not available "
+        f"now.\nOpen it: {link}"
+    )
+    told: list[str] = []
+
+    def tell(staff: StaffAccount | None, text: str, who: str) -> None:
+        if staff is None or not staff.active or not reaches(staff):
+            return
         _to_staff(
             session,
-            pa,
+            staff,
             esc,
             purpose="escalation_new",
             subject=subject,
-            body=body,
+            body=text,
             now=now,
             can_reply=True,
         )
-    team = session.get(Team, esc.team_id) if esc.team_id is not None else None
-    duty_body = (
-        f"Duty: there is {_what(esc)} (#{esc.id}); the young person's PA is not available "
-        f"now.\nOpen it: {_link(public_url, esc)}"
-    )
-    if esc.duty_notified:
-        _to_duty(
-            session, team, esc, purpose="escalation_new", subject=subject, body=duty_body, now=now
+        if who not in told:
+            told.append(who)
+
+    away = esc.routing == "pa_away"
+    pa = _pa_account(session, esc)
+    if not away:
+        tell(pa, body, TOLD_PA)
+    if esc.cover_staff_id is not None:
+        cover_body = (
+            f"Cover: there is {_what(esc)} (#{esc.id}) for a colleague who is away; you are "
+            f"covering for them.\nOpen it: {link}"
         )
-    if pa is None or not pa.active or not reaches(pa):
-        # Nobody named can be told (no PA, no active account, or every channel of theirs
-        # off or unlinked): the manager picks it up.
-        for manager in _managers(session, esc.team_id):
-            _to_staff(
+        tell(session.get(StaffAccount, esc.cover_staff_id), cover_body, TOLD_COVER)
+    team = session.get(Team, esc.team_id) if esc.team_id is not None else None
+    if esc.duty_notified:
+        if team is not None and team.duty_email:
+            _to_duty(
                 session,
-                manager,
+                team,
                 esc,
                 purpose="escalation_new",
                 subject=subject,
                 body=duty_body,
                 now=now,
-                can_reply=True,
             )
+            told.append(TOLD_DUTY)
+        for staff in cover.duty_staff(session, esc.team_id):
+            tell(staff, duty_body, TOLD_DUTY)
+    nobody_named = TOLD_PA not in told and TOLD_COVER not in told
+    if nobody_named or (away and esc.urgency == "urgent"):
+        for manager in _managers(session, esc.team_id):
+            tell(manager, duty_body, TOLD_MANAGERS)
+    return told
 
 
 def _team_addresses(session: Session, team: Team) -> list[tuple[str, str, StaffAccount | None]]:
-    """(channel, address, account) for the duty inbox and each active manager's channels."""
+    """(channel, address, account) for the duty inbox, each active manager's channels and
+    those of everyone on the duty rota."""
     found: list[tuple[str, str, StaffAccount | None]] = []
     if team.duty_email:
         found.append((EMAIL, team.duty_email, None))
-    for manager in _managers(session, team.id):
+    people = {s.id: s for s in [*_managers(session, team.id), *cover.duty_staff(session, team.id)]}
+    for manager in people.values():
         if not manager.active:
             continue
         if manager.notify_email:
@@ -337,6 +362,17 @@ def escalation_overdue(
         _to_staff(
             session,
             manager,
+            esc,
+            purpose="escalation_overdue",
+            subject=subject,
+            body=body,
+            now=now,
+            can_reply=True,
+        )
+    for staff in cover.duty_staff(session, esc.team_id):
+        _to_staff(
+            session,
+            staff,
             esc,
             purpose="escalation_overdue",
             subject=subject,

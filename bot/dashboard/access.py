@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import String, and_, cast, false, literal, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.advisers import cover
 from bot.models import (
     AuditEvent,
     ChannelIdentity,
@@ -27,7 +30,8 @@ def can_see_young_people(staff: StaffAccount) -> bool:
 
 
 def can_see_team_inbox(staff: StaffAccount) -> bool:
-    return staff.role in (MANAGER, ADMIN)
+    """Managers and admins; a PA on the duty rota sees the part that went to duty."""
+    return staff.role in (MANAGER, ADMIN) or (staff.role == PA and staff.on_duty)
 
 
 def can_see_audit(staff: StaffAccount) -> bool:
@@ -59,8 +63,27 @@ def can_see_young_person(staff: StaffAccount, young_person: YoungPerson) -> bool
     return False
 
 
-def can_see_escalation(staff: StaffAccount, escalation: Escalation) -> bool:
-    """A PA: escalations for them, or that they are handling. A manager: their team's."""
+def _covers(staff: StaffAccount, escalation: Escalation, today: date) -> bool:
+    """Sent to them as cover, or for a PA they are covering for today."""
+    if escalation.cover_staff_id is not None and escalation.cover_staff_id == staff.id:
+        return True
+    pa = escalation.pa
+    return pa is not None and pa.cover_staff_id == staff.id and cover.is_away(pa, today)
+
+
+def _on_duty_for(staff: StaffAccount, escalation: Escalation) -> bool:
+    """On the team's duty rota, and the escalation went to the duty route."""
+    return (
+        staff.on_duty
+        and staff.team_id is not None
+        and escalation.team_id == staff.team_id
+        and escalation.duty_notified
+    )
+
+
+def can_see_escalation(staff: StaffAccount, escalation: Escalation, *, today: date) -> bool:
+    """A PA: escalations for them, that they are handling, that they cover for an away
+    colleague, or (on the duty rota) that went to duty. A manager: their team's."""
     if not staff.active:
         return False
     if staff.role == ADMIN:
@@ -68,6 +91,8 @@ def can_see_escalation(staff: StaffAccount, escalation: Escalation) -> bool:
     if staff.role not in (PA, MANAGER):
         return False
     if escalation.handling_staff_id is not None and escalation.handling_staff_id == staff.id:
+        return True
+    if _covers(staff, escalation, today) or _on_duty_for(staff, escalation):
         return True
     if staff.role == PA:
         return staff.pa_id is not None and escalation.pa_id == staff.pa_id
@@ -95,50 +120,95 @@ def young_people_filter(staff: StaffAccount) -> ColumnElement[bool]:
     return false()
 
 
-def escalations_filter(staff: StaffAccount) -> ColumnElement[bool]:
+def _away_on(today: date) -> ColumnElement[bool]:
+    """WHERE clause on PersonalAdviser: away on `today` (mirrors cover.is_away)."""
+    return or_(
+        PersonalAdviser.away.is_(True),
+        and_(
+            PersonalAdviser.away_from <= today,
+            or_(PersonalAdviser.away_until.is_(None), PersonalAdviser.away_until >= today),
+        ),
+    )
+
+
+def _cover_filter(staff: StaffAccount, today: date) -> ColumnElement[bool]:
+    covered_pas = select(PersonalAdviser.id).where(
+        PersonalAdviser.cover_staff_id == staff.id, _away_on(today)
+    )
+    return or_(
+        Escalation.cover_staff_id == staff.id,
+        Escalation.pa_id.in_(covered_pas.scalar_subquery()),
+    )
+
+
+def _duty_filter(staff: StaffAccount) -> ColumnElement[bool]:
+    if not staff.on_duty or staff.team_id is None:
+        return false()
+    return and_(Escalation.team_id == staff.team_id, Escalation.duty_notified.is_(True))
+
+
+def escalations_filter(staff: StaffAccount, *, today: date) -> ColumnElement[bool]:
     """WHERE clause on Escalation for the escalations `staff` may see (mirrors the above)."""
     if not staff.active or staff.role not in (PA, MANAGER, ADMIN):
         return false()
     if staff.role == ADMIN:
         return true()
-    handling = Escalation.handling_staff_id == staff.id
+    shared = [
+        Escalation.handling_staff_id == staff.id,
+        _cover_filter(staff, today),
+        _duty_filter(staff),
+    ]
     if staff.role == PA:
         if staff.pa_id is None:
-            return handling
-        return or_(Escalation.pa_id == staff.pa_id, handling)
+            return or_(*shared)
+        return or_(Escalation.pa_id == staff.pa_id, *shared)
     if staff.team_id is None:
-        return handling
-    return or_(Escalation.team_id == staff.team_id, handling)
+        return or_(*shared)
+    return or_(Escalation.team_id == staff.team_id, *shared)
 
 
-def my_escalations_filter(staff: StaffAccount) -> ColumnElement[bool]:
-    """'My escalations': the ones for my PA record, or that I am handling; for a manager,
-    also the team's unresolved ones passed to them (overdue and re-escalated, or with no
-    named PA), so their home page never says nothing needs them when something does."""
+def my_escalations_filter(staff: StaffAccount, *, today: date) -> ColumnElement[bool]:
+    """'My escalations': the ones for my PA record, that I am handling or covering, and the
+    unresolved ones passed to me: on the duty rota, those that went to duty; for a manager,
+    the team's overdue and re-escalated ones and those with no named PA (so their home page
+    never says nothing needs them when something does)."""
     if not staff.active or staff.role not in (PA, MANAGER, ADMIN):
         return false()
-    mine = [Escalation.handling_staff_id == staff.id]
+    mine = [Escalation.handling_staff_id == staff.id, _cover_filter(staff, today)]
     if staff.pa_id is not None:
         mine.append(Escalation.pa_id == staff.pa_id)
+    unresolved = Escalation.status != "resolved"
+    mine.append(and_(unresolved, _duty_filter(staff)))
     if staff.role == MANAGER and staff.team_id is not None:
         mine.append(
             and_(
                 Escalation.team_id == staff.team_id,
-                Escalation.status != "resolved",
-                or_(Escalation.reescalated_at.is_not(None), Escalation.pa_id.is_(None)),
+                unresolved,
+                or_(
+                    Escalation.reescalated_at.is_not(None),
+                    Escalation.pa_id.is_(None),
+                    Escalation.pa_id.in_(
+                        select(PersonalAdviser.id)
+                        .where(_away_on(today), PersonalAdviser.cover_staff_id.is_(None))
+                        .scalar_subquery()
+                    ),
+                ),
             )
         )
     return or_(*mine)
 
 
 def team_escalations_filter(staff: StaffAccount) -> ColumnElement[bool]:
-    """The team inbox: a manager's team, or everything for an admin."""
+    """The team inbox: a manager's team, or everything for an admin; on the duty rota, the
+    team's escalations that went to duty."""
     if not staff.active:
         return false()
     if staff.role == ADMIN:
         return true()
     if staff.role == MANAGER and staff.team_id is not None:
         return Escalation.team_id == staff.team_id
+    if staff.role == PA:
+        return _duty_filter(staff)
     return false()
 
 

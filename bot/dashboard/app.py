@@ -7,7 +7,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -115,6 +115,11 @@ class Ctx:
     @property
     def actor(self) -> str:
         return f"staff:{self.staff.id}"
+
+    @property
+    def today(self) -> date:
+        """Today in England (away dates are days there)."""
+        return self.now.astimezone(LOCAL).date()
 
     def audit(
         self,
@@ -589,7 +594,7 @@ class Dashboard:
     def _home(self, ctx: Ctx) -> Response:
         if ctx.staff.role == access.EDITOR:
             return _redirect("/staff/unanswered")
-        rows = self._escalation_rows(ctx, access.my_escalations_filter(ctx.staff))
+        rows = self._escalation_rows(ctx, access.my_escalations_filter(ctx.staff, today=ctx.today))
         return self._render(
             "escalations.html",
             ctx,
@@ -616,7 +621,7 @@ class Dashboard:
         esc = ctx.db.get(Escalation, ctx.int_param())
         if esc is None:
             raise NotFound
-        if not access.can_see_escalation(ctx.staff, esc):
+        if not access.can_see_escalation(ctx.staff, esc, today=ctx.today):
             raise Denied("escalation", esc.id)
         return esc
 
@@ -830,7 +835,7 @@ class Dashboard:
                 .where(
                     Escalation.young_person_id == yp.id,
                     Escalation.status != "resolved",
-                    access.escalations_filter(ctx.staff),
+                    access.escalations_filter(ctx.staff, today=ctx.today),
                 )
                 .order_by(Escalation.created_at.desc())
             )

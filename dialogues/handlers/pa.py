@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.advisers import escalations
-from bot.models import Escalation
+from bot.advisers import cover, escalations
+from bot.models import Escalation, PersonalAdviser
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers.common import other_help_button
 from dialogues.types import OutgoingMessage
@@ -16,6 +16,24 @@ def _hours(ctx: TurnContext) -> str:
         start=ctx.t.time(pa.work_start),
         end=ctx.t.time(pa.work_end),
     )
+
+
+def _away_lines(ctx: TurnContext, pa: PersonalAdviser) -> list[str]:
+    """If their PA is away today: until when, and who is covering."""
+    _ = ctx.t.gettext
+    today = cover.local_day(ctx.now)
+    if not cover.is_away(pa, today):
+        return []
+    if pa.away_until is not None and not pa.away:
+        lines = [
+            _("{name} is away until {date}.").format(name=pa.name, date=ctx.t.day(pa.away_until))
+        ]
+    else:
+        lines = [_("{name} is away at the moment.").format(name=pa.name)]
+    covering = cover.cover_for(pa, today)
+    if covering is not None:
+        lines.append(_("{cover} is covering for them.").format(cover=covering.name))
+    return lines
 
 
 def pa_contact(ctx: TurnContext, *, wants_person: bool = False) -> Reply:
@@ -52,6 +70,7 @@ def pa_contact(ctx: TurnContext, *, wants_person: bool = False) -> Reply:
             _("Phone {phone}, {hours}.").format(phone=pa.phone, hours=_hours(ctx)),
             _("Email {email}").format(email=pa.email),
         ]
+    lines += _away_lines(ctx, pa)
     if team is not None:
         lines.append(
             _("Out of hours, call the duty team on {phone}.").format(phone=team.duty_phone)
@@ -75,26 +94,48 @@ def escalate(ctx: TurnContext, reason: str, urgency: str = escalations.NORMAL) -
 
 
 def promise(ctx: TurnContext, esc: Escalation) -> str:
-    """Who will get back to them and by when: only what is true."""
+    """Who will get back to them and by when: only who the routing really told."""
     _ = ctx.t.gettext
     yp = ctx.young_person
     team = esc.team
+    told = escalations.told_of(esc)
     when = (
         ctx.t.when(esc.due_at, ctx.now, team.council.timezone)
         if esc.due_at is not None and team is not None
         else None
     )
     pa = yp.pa if yp is not None else None
-    if pa is not None and esc.routing == escalations.IN_HOURS:
+    covering = escalations.cover_name(ctx.session, esc)
+    if pa is not None and esc.routing == escalations.IN_HOURS and "pa" in told:
         lines = [_("I've asked your PA, {name}, to get back to you.").format(name=pa.name)]
         if when:
             lines.append(_("{name} will reply by {when}.").format(name=pa.name, when=when))
-    elif pa is not None:
-        lines = [
-            _("{name} isn't working right now, so I've told {name} and the duty team.").format(
-                name=pa.name
+        lines.append(_("If you are in danger now, call 999."))
+        return "\n".join(lines)
+    if pa is not None and "pa" in told and "duty" in told:
+        first = _("{name} isn't working right now, so I've told {name} and the duty team.")
+    elif pa is not None and "pa" in told:
+        first = _("{name} isn't working right now, so I've left {name} a message.")
+    elif pa is not None and covering is not None:
+        first = _("{name} is away, so I've asked {cover}, who is covering for them.")
+    elif pa is not None and "duty" in told and esc.routing == escalations.PA_AWAY:
+        first = _("{name} is away, so I've told the duty team.")
+    elif pa is None and told:
+        first = _("You don't have a PA named yet, so I've asked your leaving care team.")
+    elif told:
+        first = _("I've passed this to your leaving care team.")
+    else:
+        first = None
+    if first is None:
+        lines = [_("I couldn't pass this on to anyone just now.")]
+        if team is not None:
+            lines.append(
+                _("Please call {team} on {phone}, or the duty team on {duty}.").format(
+                    team=team.name, phone=team.phone, duty=team.duty_phone
+                )
             )
-        ]
+    else:
+        lines = [first.format(name=pa.name if pa else "", cover=covering or "")]
         if when:
             lines.append(_("Someone will reply by {when}.").format(when=when))
         if team is not None:
@@ -103,10 +144,6 @@ def promise(ctx: TurnContext, esc: Escalation) -> str:
                     phone=team.duty_phone
                 )
             )
-    else:
-        lines = [_("You don't have a PA named yet, so I've asked your leaving care team.")]
-        if when:
-            lines.append(_("Someone will reply by {when}.").format(when=when))
     lines.append(_("If you are in danger now, call 999."))
     return "\n".join(lines)
 

@@ -180,20 +180,29 @@ def what_to_do_now(ctx: TurnContext, category: str) -> str:
 
 
 def _told(ctx: TurnContext, esc: Escalation) -> str | None:
-    """Who has been told, only as far as it is true."""
+    """Who has been told, only as far as it is true (the routing records who it reached)."""
     _ = ctx.t.gettext
     pa = ctx.young_person.pa if ctx.young_person else None
-    team = ctx.team()
-    told: list[str] = []
-    if pa is not None and esc.routing == escalations.IN_HOURS:
-        told.append(_("I've told your PA, {name}.").format(name=pa.name))
-    elif pa is not None:
-        told.append(_("I've told your PA, {name}, and the duty team.").format(name=pa.name))
-    elif team is not None:
-        told.append(_("I've told the duty team. They can reply to you here."))
+    told = escalations.told_of(esc)
+    covering = escalations.cover_name(ctx.session, esc)
+    lines: list[str] = []
+    if pa is not None and "pa" in told and "duty" in told:
+        lines.append(_("I've told your PA, {name}, and the duty team.").format(name=pa.name))
+    elif pa is not None and "pa" in told:
+        lines.append(_("I've told your PA, {name}.").format(name=pa.name))
+    elif pa is not None and covering is not None:
+        lines.append(
+            _("{name} is away, so I've asked {cover}, who is covering for them.").format(
+                name=pa.name, cover=covering
+            )
+        )
+    if not lines and "duty" in told:
+        lines.append(_("I've told the duty team. They can reply to you here."))
+    elif not lines and told:
+        lines.append(_("I've passed this to your leaving care team."))
     if pa is not None:
-        told.append(_("You can also call {name} on {phone}.").format(name=pa.name, phone=pa.phone))
-    return "\n".join(told) if told else None
+        lines.append(_("You can also call {name} on {phone}.").format(name=pa.name, phone=pa.phone))
+    return "\n".join(lines) if lines else None
 
 
 def safety(ctx: TurnContext, category: str, risk: RiskAssessment | None = None) -> Reply:

@@ -242,3 +242,61 @@ def test_anonymous_visitor_asking_for_a_pa_gets_the_team_and_how_to_link(chat) -
     turn = chat.link(council="plymouth").say("i want to talk to my pa")
     assert turn.escalation is None
     assert "link code" in texts(turn) and "01632 960100" in texts(turn)
+
+
+def _set(db_engine, fn) -> None:
+    from bot.models import PersonalAdviser, Team
+
+    with session_factory(db_engine).begin() as session:
+        fn(session, PersonalAdviser, Team)
+
+
+def test_while_the_pa_is_away_the_cover_is_named_and_asked(chat, clock, db_engine, staff) -> None:
+    today = clock.now().date()
+
+    def away(session, PersonalAdviser, Team) -> None:
+        sam = session.execute(
+            select(PersonalAdviser).where(PersonalAdviser.name == "Sam Ortiz")
+        ).scalar_one()
+        sam.away_from, sam.away_until = today, today + timedelta(days=5)
+        sam.cover_staff_id = staff["priya.shah@example.org"]
+
+    _set(db_engine, away)
+    chat.link("demo-19")
+    who = texts(chat.say("who is my pa"))
+    assert "Sam Ortiz is away until" in who and "Priya Shah is covering" in who
+    turn = chat.say("i want to talk to my pa")
+    reply = texts(turn)
+    assert "Sam Ortiz is away, so I've asked Priya Shah" in reply
+    assert "I've asked your PA" not in reply
+    sent_to = {o.address for o in outbox(db_engine, escalation_id=turn.escalation["id"])}
+    assert sent_to == {"priya.shah@example.org"}
+
+
+def test_no_duty_route_means_no_duty_promise(chat, clock, db_engine, staff) -> None:
+    """Out of hours, no duty inbox and nobody on the rota: only the PA hears, and the bot
+    says exactly that."""
+
+    def no_duty(session, PersonalAdviser, Team) -> None:
+        for team in session.execute(select(Team)).scalars():
+            team.duty_email = None
+
+    _set(db_engine, no_duty)
+    clock.set(MONDAY_11PM)
+    reply = texts(chat.link("demo-19").say("i want to talk to my pa"))
+    assert "I've left Sam Ortiz a message" in reply
+    assert "told Sam Ortiz and the duty team" not in reply
+    assert "01632 960456" in reply  # the duty line is still a number they can call
+
+
+def test_when_nobody_can_be_told_the_bot_says_so_and_gives_numbers(chat, db_engine, staff) -> None:
+    def nobody(session, PersonalAdviser, Team) -> None:
+        for account in session.execute(select(StaffAccount)).scalars():
+            account.active = False
+
+    _set(db_engine, nobody)
+    turn = chat.link("demo-19").say("i want to talk to my pa")
+    reply = texts(turn)
+    assert "I couldn't pass this on to anyone just now" in reply
+    assert "asked your PA" not in reply
+    assert "999" in reply

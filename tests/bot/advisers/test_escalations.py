@@ -283,15 +283,106 @@ def test_bank_holiday_is_out_of_hours(session: Session, staff: Staff) -> None:
 
 
 def test_pa_away(session: Session, staff: Staff) -> None:
+    """Away with no cover named: the duty route and the manager, not the PA on leave."""
     _pa(session, "Sam Ortiz").away = True
     esc = _open(session, "demo-16").escalation
     assert esc.routing == escalations.PA_AWAY
     assert esc.duty_notified is True
     assert _sent_to(session) == [
-        ("email", "sam.ortiz@example.org", "escalation_new"),
-        ("telegram", "7001", "escalation_new"),
         ("email", DUTY_EMAIL, "escalation_new"),
+        ("email", "manager@plymouth.example.org", "escalation_new"),
+        ("telegram", "7100", "escalation_new"),
     ]
+    assert escalations.told_of(esc) == {"duty", "managers"}
+
+
+def _away(pa: PersonalAdviser, start: date, end: date | None, cover: StaffAccount | None) -> None:
+    pa.away_from, pa.away_until = start, end
+    pa.cover_staff_id = cover.id if cover is not None else None
+
+
+def test_away_dates_with_cover_send_routine_ones_to_the_cover(
+    session: Session, staff: Staff
+) -> None:
+    today = MONDAY_10AM.date()
+    _away(_pa(session, "Sam Ortiz"), today, today + timedelta(days=4), staff.priya)
+    session.flush()
+    esc = _open(session, "demo-16").escalation
+    assert esc.routing == escalations.PA_AWAY
+    assert esc.cover_staff_id == staff.priya.id
+    assert esc.duty_notified is False  # a colleague has it; duty is not needed
+    assert _sent_to(session) == [("email", "priya.shah@example.org", "escalation_new")]
+    assert escalations.told_of(esc) == {"cover"}
+    assert escalations.cover_name(session, esc) == "Priya Shah"
+    assert "covering for them" in _outbox(session)[0].body
+
+
+def test_an_urgent_one_while_away_tells_cover_duty_and_manager_at_once(
+    session: Session, staff: Staff
+) -> None:
+    today = MONDAY_10AM.date()
+    _away(_pa(session, "Sam Ortiz"), today - timedelta(days=1), None, staff.priya)
+    session.flush()
+    esc = _open(session, "demo-16", reason="crisis", urgency=escalations.URGENT).escalation
+    assert esc.routing == escalations.PA_AWAY
+    assert {address for _, address, _ in _sent_to(session)} == {
+        "priya.shah@example.org",
+        DUTY_EMAIL,
+        "manager@plymouth.example.org",
+        "7100",
+    }
+    assert escalations.told_of(esc) == {"cover", "duty", "managers"}
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [(1, 3), (-5, -1)],  # days from today: leave not started yet, and leave already over
+)
+def test_outside_the_away_dates_the_pa_gets_it(
+    session: Session, staff: Staff, start: int, end: int
+) -> None:
+    today = MONDAY_10AM.date()
+    _away(
+        _pa(session, "Sam Ortiz"),
+        today + timedelta(days=start),
+        today + timedelta(days=end),
+        staff.priya,
+    )
+    session.flush()
+    esc = _open(session, "demo-16").escalation
+    assert esc.routing == escalations.IN_HOURS
+    assert esc.cover_staff_id is None
+    assert escalations.told_of(esc) == {"pa"}
+
+
+def test_an_inactive_cover_is_not_sent_anything(session: Session, staff: Staff) -> None:
+    today = MONDAY_10AM.date()
+    _away(_pa(session, "Sam Ortiz"), today, today, staff.priya)
+    staff.priya.active = False
+    session.flush()
+    esc = _open(session, "demo-16").escalation
+    assert esc.cover_staff_id is None
+    assert esc.duty_notified is True
+    assert escalations.told_of(esc) == {"duty", "managers"}
+
+
+def test_with_no_duty_inbox_duty_is_not_counted_as_told(session: Session, staff: Staff) -> None:
+    """Out of hours with no duty email and nobody on the rota: the PA is told, and the
+    escalation says so (the bot must not say it told the duty team)."""
+    staff.team.duty_email = None
+    session.flush()
+    esc = _open(session, "demo-16", now=utc(2026, 11, 23, 22, 0)).escalation
+    assert esc.routing == escalations.OUT_OF_HOURS
+    assert escalations.told_of(esc) == {"pa"}
+
+
+def test_the_duty_rota_is_told_out_of_hours(session: Session, staff: Staff) -> None:
+    staff.team.duty_email = None
+    staff.priya.on_duty = True
+    session.flush()
+    esc = _open(session, "demo-16", now=utc(2026, 11, 23, 22, 0)).escalation
+    assert escalations.told_of(esc) == {"pa", "duty"}
+    assert ("email", "priya.shah@example.org", "escalation_new") in _sent_to(session)
 
 
 def test_no_pa_tells_the_manager_and_duty(session: Session, staff: Staff) -> None:

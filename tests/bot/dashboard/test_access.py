@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -17,8 +17,20 @@ TEAM_A, TEAM_B = 1, 2
 PA_A1, PA_A2, PA_B1 = 11, 12, 21
 
 
-def staff(role: str, *, pa_id: int | None = None, team_id: int | None = None, id: int = 100):
-    return StaffAccount(id=id, role=role, pa_id=pa_id, team_id=team_id, active=True)
+TODAY = date(2026, 12, 7)
+
+
+def staff(
+    role: str,
+    *,
+    pa_id: int | None = None,
+    team_id: int | None = None,
+    id: int = 100,
+    on_duty: bool = False,
+):
+    return StaffAccount(
+        id=id, role=role, pa_id=pa_id, team_id=team_id, active=True, on_duty=on_duty
+    )
 
 
 def person(pa_id: int | None, team_id: int | None) -> YoungPerson:
@@ -26,8 +38,30 @@ def person(pa_id: int | None, team_id: int | None) -> YoungPerson:
     return YoungPerson(id=1, pa_id=pa_id, pa=pa)
 
 
-def escalation(pa_id: int | None, team_id: int | None, handling: int | None = None) -> Escalation:
-    return Escalation(id=1, pa_id=pa_id, team_id=team_id, handling_staff_id=handling)
+def escalation(
+    pa_id: int | None,
+    team_id: int | None,
+    handling: int | None = None,
+    *,
+    cover: int | None = None,
+    duty: bool = False,
+    pa: PersonalAdviser | None = None,
+) -> Escalation:
+    return Escalation(
+        id=1,
+        pa_id=pa_id,
+        team_id=team_id,
+        handling_staff_id=handling,
+        cover_staff_id=cover,
+        duty_notified=duty,
+        pa=pa,
+    )
+
+
+def away_pa(pa_id: int, *, cover: int, start: date, end: date | None) -> PersonalAdviser:
+    return PersonalAdviser(
+        id=pa_id, team_id=TEAM_A, away=False, away_from=start, away_until=end, cover_staff_id=cover
+    )
 
 
 PA_A1_STAFF = staff("pa", pa_id=PA_A1, team_id=TEAM_A)
@@ -72,18 +106,57 @@ def test_who_sees_a_young_person(who: StaffAccount, yp: YoungPerson, allowed: bo
         (EDITOR, escalation(PA_A1, TEAM_A), False),
         (EDITOR, escalation(PA_A1, TEAM_A, handling=EDITOR.id), False),
         (ADMIN, escalation(None, None), True),
+        # Sent to them as cover for an away colleague.
+        (PA_A1_STAFF, escalation(PA_A2, TEAM_A, cover=PA_A1_STAFF.id), True),
+        # Covering for a PA who is away today: that PA's escalations, old ones included.
+        (
+            PA_A1_STAFF,
+            escalation(
+                PA_A2,
+                TEAM_A,
+                pa=away_pa(PA_A2, cover=PA_A1_STAFF.id, start=TODAY, end=TODAY),
+            ),
+            True,
+        ),
+        # ... but not once the colleague is back.
+        (
+            PA_A1_STAFF,
+            escalation(
+                PA_A2,
+                TEAM_A,
+                pa=away_pa(
+                    PA_A2,
+                    cover=PA_A1_STAFF.id,
+                    start=TODAY - timedelta(7),
+                    end=TODAY - timedelta(1),
+                ),
+            ),
+            False,
+        ),
+        # On the duty rota: the team's escalations that went to duty, and no others.
+        (
+            staff("pa", pa_id=PA_A1, team_id=TEAM_A, on_duty=True),
+            escalation(PA_A2, TEAM_A, duty=True),
+            True,
+        ),
+        (staff("pa", pa_id=PA_A1, team_id=TEAM_A, on_duty=True), escalation(PA_A2, TEAM_A), False),
+        (
+            staff("pa", pa_id=PA_A1, team_id=TEAM_A, on_duty=True),
+            escalation(PA_B1, TEAM_B, duty=True),
+            False,
+        ),
     ],
 )
 def test_who_sees_an_escalation(who: StaffAccount, esc: Escalation, allowed: bool) -> None:
-    assert access.can_see_escalation(who, esc) is allowed
-    assert access.can_act_on_escalation(who, esc) is allowed
+    assert bool(access.can_see_escalation(who, esc, today=TODAY)) is allowed
+    assert bool(access.can_act_on_escalation(who, esc, today=TODAY)) is allowed
 
 
 def test_an_inactive_account_sees_nothing() -> None:
     gone = staff("admin")
     gone.active = False
     assert not access.can_see_young_person(gone, person(PA_A1, TEAM_A))
-    assert not access.can_see_escalation(gone, escalation(PA_A1, TEAM_A))
+    assert not access.can_see_escalation(gone, escalation(PA_A1, TEAM_A), today=TODAY)
 
 
 @pytest.mark.parametrize(
@@ -156,26 +229,31 @@ def test_escalation_filters_match_the_rule(
     make_escalation(sessions, "demo-cambs-19", now)  # Tom's, another team
     # Priya's young person, but Sam took the conversation over while covering.
     make_escalation(sessions, "demo-20", now, handling_staff_id=staff["sam"].id)
+    today = now.date()
     with sessions() as session:
         every = session.execute(select(Escalation)).scalars().all()
         for account in staff.values():
             who = session.get(StaffAccount, account.id)
             seen = set(
                 session.execute(
-                    select(Escalation.id).where(access.escalations_filter(who))
+                    select(Escalation.id).where(access.escalations_filter(who, today=today))
                 ).scalars()
             )
-            assert seen == {e.id for e in every if access.can_see_escalation(who, e)}
+            assert seen == {e.id for e in every if access.can_see_escalation(who, e, today=today)}
             mine = set(
                 session.execute(
-                    select(Escalation.id).where(access.my_escalations_filter(who))
+                    select(Escalation.id).where(access.my_escalations_filter(who, today=today))
                 ).scalars()
             )
             assert mine <= seen
         sam = session.get(StaffAccount, staff["sam"].id)
         manager = session.get(StaffAccount, staff["manager"].id)
         assert (
-            len(session.execute(select(Escalation.id).where(access.escalations_filter(sam))).all())
+            len(
+                session.execute(
+                    select(Escalation.id).where(access.escalations_filter(sam, today=today))
+                ).all()
+            )
             == 2
         )
         team = session.execute(
@@ -232,3 +310,53 @@ def test_a_manager_reads_the_audit_of_their_team_only(
         for key in ("sam", "editor"):
             who = session.get(StaffAccount, staff[key].id)
             assert not session.execute(select(AuditEvent.id).where(access.audit_filter(who))).all()
+
+
+def test_cover_and_duty_filters_match_the_rule(
+    sessions: sessionmaker, staff: dict[str, Account], clock: FixedClock
+) -> None:
+    """Priya is away with Sam covering; Tom's team mate is on duty. The SQL filters and the
+    pure rule agree for everyone, today and after Priya is back."""
+    now = clock.now()
+    today = now.date()
+    make_escalation(sessions, "demo-17", now)  # Priya's, from before she went away
+    make_escalation(sessions, "demo-19", now)  # Sam's
+    make_escalation(sessions, "demo-cambs-19", now, duty_notified=True)  # went to duty
+    make_escalation(sessions, "demo-cambs-19", now, reason="in_danger")  # did not
+    with sessions.begin() as session:
+        priya = session.get(StaffAccount, staff["priya"].id).pa
+        priya.away_from, priya.away_until = today, today + timedelta(days=3)
+        priya.cover_staff_id = staff["sam"].id
+        session.get(StaffAccount, staff["tom"].id).on_duty = True
+    for day, sam_sees in ((today, 2), (today + timedelta(days=4), 1)):
+        with sessions() as session:
+            every = session.execute(select(Escalation)).scalars().all()
+            for account in staff.values():
+                who = session.get(StaffAccount, account.id)
+                seen = set(
+                    session.execute(
+                        select(Escalation.id).where(access.escalations_filter(who, today=day))
+                    ).scalars()
+                )
+                assert seen == {e.id for e in every if access.can_see_escalation(who, e, today=day)}
+                mine = set(
+                    session.execute(
+                        select(Escalation.id).where(access.my_escalations_filter(who, today=day))
+                    ).scalars()
+                )
+                assert mine <= seen
+            sam = session.get(StaffAccount, staff["sam"].id)
+            assert (
+                len(
+                    session.execute(
+                        select(Escalation.id).where(access.my_escalations_filter(sam, today=day))
+                    ).all()
+                )
+                == sam_sees
+            )
+            tom = session.get(StaffAccount, staff["tom"].id)
+            inbox = session.execute(
+                select(Escalation.id).where(access.team_escalations_filter(tom))
+            ).all()
+            assert len(inbox) == 1  # the one that went to duty
+            assert access.can_see_team_inbox(tom)
