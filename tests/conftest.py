@@ -14,13 +14,14 @@ os.environ["SQLALCHEMY_SILENCE_UBER_WARNING"] = "1"
 
 import pytest
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 
 from bot.clock import FixedClock
 from bot.content import Offer, load_offer
 from bot.db import make_engine, session_factory, upgrade
-from bot.demo import load_demo_data
+from bot.demo import add_demo_staff, load_demo_data
+from bot.models import PersonalAdviser, StaffAccount, Team
 from bot.runtime import Runtime, build_runtime
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 from dialogues.engine import DialogueEngine
@@ -100,6 +101,16 @@ def clock() -> FixedClock:
 def demo(db_engine: Engine, clock: FixedClock) -> None:
     with session_factory(db_engine).begin() as session:
         load_demo_data(session, clock)
+
+
+@pytest.fixture
+def staff(db_engine: Engine, demo: None, clock: FixedClock) -> dict[str, int]:
+    """Dashboard accounts for the demo staff, so escalations reach someone; email -> id."""
+    with session_factory(db_engine).begin() as session:
+        teams = {t.council_id: t for t in session.execute(select(Team)).scalars()}
+        advisers = {p.name: p for p in session.execute(select(PersonalAdviser)).scalars()}
+        add_demo_staff(session, teams, advisers, "a-long-demo-password", clock.now())
+        return {s.email: s.id for s in session.execute(select(StaffAccount)).scalars()}
 
 
 @pytest.fixture

@@ -87,7 +87,7 @@ def post(client: httpx.Client, **fields: object) -> httpx.Response:
 
 @pytest.mark.slow
 def test_no_log_line_contains_text_names_or_phone_numbers(
-    chat: Chat, runtime: Runtime, caplog: pytest.LogCaptureFixture
+    chat: Chat, runtime: Runtime, staff: dict[str, int], caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
 

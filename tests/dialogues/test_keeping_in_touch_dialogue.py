@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.models import ContactPlan, Escalation, Message
-from tests.bot.keeping_in_touch.helpers import CHECKIN_BUTTONS, TimeMachine, add_staff
+from tests.bot.keeping_in_touch.helpers import CHECKIN_BUTTONS, TimeMachine
 from tests.conftest import Chat
 
 pytestmark = pytest.mark.slow
@@ -28,11 +28,6 @@ def buttons(turn) -> list[str]:
 @pytest.fixture
 def tm(db_engine, demo, clock) -> TimeMachine:
     return TimeMachine(db_engine, clock)
-
-
-@pytest.fixture
-def staff(db_engine, demo, clock) -> dict[str, int]:
-    return add_staff(db_engine, clock.now())
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ def the_escalation(db_engine, esc_id: int) -> Escalation:
 
 @pytest.mark.parametrize("category", sorted(SAID))
 def test_each_category_gets_its_reply_numbers_and_an_urgent_escalation(
-    engine, db_engine, category: str
+    engine, db_engine, staff, category: str
 ) -> None:
     turn = Chat(engine).link("demo-19").say(SAID[category])
     assert turn.safety == category

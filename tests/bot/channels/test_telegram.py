@@ -320,10 +320,11 @@ async def test_polling_mode_answers_a_queued_update(
 # -- a PA's reply from the dashboard reaches the young person on Telegram ---------------------
 
 
-def test_pa_reply_is_delivered_to_the_young_person_on_telegram(webhook: Webhook) -> None:
+def test_pa_reply_is_delivered_to_the_young_person_on_telegram(
+    webhook: Webhook, staff: dict[str, int]
+) -> None:
     from bot.advisers import escalations
-    from bot.dashboard.staff_cli import create_staff
-    from bot.models import Escalation, OutboxItem, PersonalAdviser
+    from bot.models import Escalation, OutboxItem, StaffAccount
 
     runtime = webhook.runtime
     runtime.engine.identify("telegram", "556", young_person_ref="demo-19")
@@ -331,18 +332,8 @@ def test_pa_reply_is_delivered_to_the_young_person_on_telegram(webhook: Webhook)
     assert "Sam Ortiz" in to_chat(webhook.fake, 556)[-1]["text"]
     now = runtime.engine.clock.now()
     with runtime.sessions.begin() as session:
-        pa = session.execute(
-            select(PersonalAdviser).where(PersonalAdviser.name == "Sam Ortiz")
-        ).scalar_one()
-        sam = create_staff(
-            session,
-            email="sam.ortiz@example.org",
-            name="Sam Ortiz",
-            role="pa",
-            password="a-long-enough-password",
-            pa_id=pa.id,
-            now=now,
-        )
+        sam = session.get(StaffAccount, staff["sam.ortiz@example.org"])
+        assert sam is not None
         esc = session.execute(select(Escalation)).scalar_one()
         escalations.reply(session, esc, sam, "Hi Jay, it's Sam <b>here</b>.", now)
     runtime.engine.on_outbox()  # what the dashboard does after queueing

@@ -15,8 +15,7 @@ from sqlalchemy.engine import Engine
 from bot.advisers import linking
 from bot.channels.webchat import COOKIE
 from bot.db import session_factory
-from bot.demo import add_demo_staff
-from bot.models import ChannelIdentity, PersonalAdviser, StaffAccount, Team, YoungPerson
+from bot.models import ChannelIdentity, StaffAccount, YoungPerson
 from bot.runtime import Runtime
 from bot.server import create_app
 from tests.support.servers import serve
@@ -81,15 +80,6 @@ def test_a_token_the_browser_made_up_is_never_used(base_url: str, db_engine: Eng
         assert response.status_code == 200
         assert response.cookies.get(COOKIE) not in (None, PLANTED)
     assert PLANTED not in web_ids(db_engine)
-
-
-@pytest.fixture
-def staff(db_engine: Engine, demo: None, clock) -> None:
-    """Demo dashboard accounts (a link code records who made it)."""
-    with session_factory(db_engine).begin() as session:
-        teams = {t.council_id: t for t in session.execute(select(Team)).scalars()}
-        advisers = {p.name: p for p in session.execute(select(PersonalAdviser)).scalars()}
-        add_demo_staff(session, teams, advisers, "a-long-demo-password", clock.now())
 
 
 def test_linking_rotates_the_token_and_the_old_one_sees_nothing(

@@ -540,10 +540,11 @@ def queue(runtime: Runtime, purpose: str, body: str, **fields: Any) -> None:
 
 
 @slow_sqlite
-def test_pa_reply_is_delivered_to_the_young_person_on_whatsapp(webhook: Webhook) -> None:
+def test_pa_reply_is_delivered_to_the_young_person_on_whatsapp(
+    webhook: Webhook, staff: dict[str, int]
+) -> None:
     from bot.advisers import escalations
-    from bot.dashboard.staff_cli import create_staff
-    from bot.models import Escalation, PersonalAdviser
+    from bot.models import Escalation, StaffAccount
 
     runtime = webhook.runtime
     runtime.engine.identify("whatsapp", BSUID, young_person_ref="demo-19")
@@ -554,18 +555,8 @@ def test_pa_reply_is_delivered_to_the_young_person_on_whatsapp(webhook: Webhook)
     before = len(webhook.fake.sent())
     now = runtime.engine.clock.now()
     with runtime.sessions.begin() as session:
-        pa = session.execute(
-            select(PersonalAdviser).where(PersonalAdviser.name == "Sam Ortiz")
-        ).scalar_one()
-        sam = create_staff(
-            session,
-            email="sam.ortiz@example.org",
-            name="Sam Ortiz",
-            role="pa",
-            password="a-long-enough-password",
-            pa_id=pa.id,
-            now=now,
-        )
+        sam = session.get(StaffAccount, staff["sam.ortiz@example.org"])
+        assert sam is not None
         esc = session.execute(select(Escalation)).scalar_one()
         escalations.reply(session, esc, sam, "Hi Jay, it's Sam <b>here</b>.", now)
     runtime.engine.on_outbox()  # what the dashboard does after queueing

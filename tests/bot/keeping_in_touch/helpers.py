@@ -22,8 +22,6 @@ from bot.models import (
     Escalation,
     OutboxItem,
     PersonalAdviser,
-    StaffAccount,
-    Team,
     YoungPerson,
 )
 from bot.outbox import Delivery, Dispatcher
@@ -213,17 +211,6 @@ class TimeMachine:
             session.add(yp)
             session.flush()
             return yp.id
-
-
-def add_staff(db_engine: Engine, now: datetime) -> dict[str, int]:
-    """Dashboard accounts for the demo staff; returns email -> staff id."""
-    from bot.demo import add_demo_staff
-
-    with session_factory(db_engine).begin() as session:
-        teams = {t.council_id: t for t in session.execute(select(Team)).scalars()}
-        advisers = {p.name: p for p in session.execute(select(PersonalAdviser)).scalars()}
-        add_demo_staff(session, teams, advisers, "a-long-demo-password", now)
-        return {s.email: s.id for s in session.execute(select(StaffAccount)).scalars()}
 
 
 def payloads(delivery: Delivery) -> list[str]:

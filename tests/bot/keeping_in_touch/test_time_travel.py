@@ -32,7 +32,6 @@ from tests.bot.keeping_in_touch.helpers import (
     CHECKIN_BUTTONS,
     OPTIN_BUTTONS,
     TimeMachine,
-    add_staff,
     at_london,
     london,
     payloads,
@@ -50,11 +49,6 @@ AMIR_REMINDER = london(2027, 2, 7, 10)  # 14 days before the 21st birthday
 @pytest.fixture
 def tm(db_engine, demo, clock) -> TimeMachine:
     return TimeMachine(db_engine, clock)
-
-
-@pytest.fixture
-def staff(db_engine, demo, clock) -> dict[str, int]:
-    return add_staff(db_engine, clock.now())
 
 
 def texts(turn) -> str:
