@@ -102,6 +102,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.keeping_in_touch import schedule_cli
 
     schedule_cli.register(sub)
+    from bot import ops_cli
+
+    ops_cli.register(sub)
     return parser
 
 
@@ -279,6 +282,12 @@ def _cmd_nlu(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_config(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import ops_cli
+
+    return ops_cli.run_config(settings, args)
+
+
 def _cmd_staff(settings: Settings, args: argparse.Namespace) -> int:
     from bot.dashboard import staff_cli
 
@@ -295,6 +304,7 @@ COMMANDS = {
     "run": _cmd_run,
     "schedule": _cmd_schedule,
     "staff": _cmd_staff,
+    "config": _cmd_config,
     "chat": _cmd_chat,
     "train": _cmd_train,
     "db": _cmd_db,

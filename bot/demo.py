@@ -40,6 +40,9 @@ STAFF = [
     ("tom.walsh@example.org", "Tom Walsh", "pa", "cambridgeshire"),
     ("ada.mensah@example.org", "Ada Mensah", "pa", "cheshire-east"),
     ("morgan.lee@example.org", "Morgan Lee", "manager", "plymouth"),
+    # Every team needs a duty route someone can log in to (`carebot config check`).
+    ("casey.ford@example.org", "Casey Ford", "manager", "cambridgeshire"),
+    ("jordan.blake@example.org", "Jordan Blake", "manager", "cheshire-east"),
     ("admin@example.org", "Demo admin", "admin", "plymouth"),
 ]
 

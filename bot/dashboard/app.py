@@ -6,30 +6,32 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
-from zoneinfo import ZoneInfo
 
 import anyio
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import selectinload, sessionmaker
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.types import Message as AsgiMessage
 
+from bot.advisers import cover
 from bot.client_address import client_address
 from bot.clock import Clock, age_band, age_on
 from bot.dashboard import access, auth, labels
 from bot.dashboard.checkins import keep_in_touch
+from bot.dashboard.inbox import InboxPages, staff_names, summary
 from bot.dashboard.masking import Masker
+from bot.dashboard.team_staff import TeamStaffPages
+from bot.dashboard.web import LOCAL, Ctx, Denied, Handler, NotFound, redirect
 from bot.models import (
     AuditEvent,
     ChannelIdentity,
@@ -38,7 +40,6 @@ from bot.models import (
     OutboxItem,
     PersonalAdviser,
     StaffAccount,
-    StaffSession,
     YoungPerson,
 )
 from bot.server_keys import server_key
@@ -66,14 +67,10 @@ MAX_FORM_BYTES = 64 * 1024  # a 4,000-character reply in any script, URL-encoded
 MAX_REPLY_CHARS = 4000
 HISTORY_LIMIT = 200
 ESCALATION_HISTORY_LIMIT = 50
-RESOLVED_SHOWN_FOR = timedelta(days=14)
 AUDIT_PAGE_SIZE = 100
-MAX_ID = 2**31 - 1
 UNANSWERED_DAYS = 30
 UNANSWERED_INTENTS = ("nlu_fallback", "out_of_scope")
 LOGIN_FORM_MAX_AGE = 60 * 60
-# Staff work in England; every time is shown in London time.
-LOCAL = ZoneInfo("Europe/London")
 
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -86,67 +83,6 @@ SECURITY_HEADERS = {
 }
 # The stylesheet holds nothing personal: let the browser revalidate it instead of refetching.
 STATIC_HEADERS = {**SECURITY_HEADERS, "Cache-Control": "no-cache"}
-
-
-class Denied(Exception):
-    """This member of staff may not see this; answered 403 and recorded as access_denied."""
-
-    def __init__(self, subject_type: str, subject_id: str) -> None:
-        super().__init__(subject_type, subject_id)
-        self.subject_type = subject_type
-        self.subject_id = subject_id
-
-
-class NotFound(Exception):
-    """No such record: answered 404."""
-
-
-@dataclass
-class Ctx:
-    """One logged-in request, inside its database transaction."""
-
-    db: Session
-    staff: StaffAccount
-    login: StaffSession
-    now: datetime
-    request: Request
-    form: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def actor(self) -> str:
-        return f"staff:{self.staff.id}"
-
-    @property
-    def today(self) -> date:
-        """Today in England (away dates are days there)."""
-        return self.now.astimezone(LOCAL).date()
-
-    def audit(
-        self,
-        action: str,
-        subject_type: str | None = None,
-        subject_id: object = None,
-        **detail: object,
-    ) -> None:
-        self.db.add(
-            AuditEvent(
-                at=self.now,
-                actor=self.actor,
-                action=action,
-                subject_type=subject_type,
-                subject_id=None if subject_id is None else str(subject_id),
-                detail=dict(detail),
-            )
-        )
-
-    def int_param(self, name: str = "id") -> int:
-        value = int(self.request.path_params[name])
-        if value > MAX_ID:  # PostgreSQL's integer would overflow: nothing has that id
-            raise NotFound
-        return value
-
-
-Handler = Callable[[Ctx], Response]
 
 
 def safe_next(value: str | None) -> str:
@@ -174,10 +110,6 @@ def _secure(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers[name] = value
     return response
-
-
-def _redirect(url: str) -> Response:
-    return RedirectResponse(url, status_code=303)
 
 
 class _StaticHeaders:
@@ -226,16 +158,6 @@ def _when(value: datetime | None) -> str:
     return value.astimezone(LOCAL).strftime("%a %d %b %Y, %H:%M")
 
 
-def _staff_names(db: Session, ids: set[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = db.execute(
-        select(StaffAccount.id, StaffAccount.name).where(StaffAccount.id.in_(wanted))
-    ).all()
-    return {row.id: row.name for row in rows}
-
-
 class Dashboard:
     """The PA dashboard; `routes()` go into the web app's route list as they are."""
 
@@ -277,8 +199,7 @@ class Dashboard:
         return [
             Route(LOGIN, self.login, methods=["GET", "POST"]),
             Route("/staff/logout", page(self._logout), methods=["POST"]),
-            Route(HOME, page(self._home), methods=["GET"]),
-            Route("/staff/team", page(self._team), methods=["GET"]),
+            *InboxPages(self._render).routes(page),
             Route("/staff/escalations/{id:int}", page(self._escalation), methods=["GET"]),
             Route(
                 "/staff/escalations/{id:int}/acknowledge",
@@ -303,6 +224,7 @@ class Dashboard:
             Route("/staff/me/telegram-code", page(self._telegram_code), methods=["POST"]),
             Route("/staff/audit", page(self._audit), methods=["GET"]),
             Route("/staff/unanswered", page(self._unanswered), methods=["GET"]),
+            *TeamStaffPages(self._render).routes(page),
             Mount(
                 "/staff/static",
                 app=_StaticHeaders(StaticFiles(directory=STATIC)),
@@ -327,6 +249,7 @@ class Dashboard:
             nav={
                 "young_people": bool(staff and access.can_see_young_people(staff)),
                 "team": bool(staff and access.can_see_team_inbox(staff)),
+                "advisers": bool(staff and staff.role in (access.MANAGER, access.ADMIN)),
                 "audit": bool(staff and access.can_see_audit(staff)),
                 "unanswered": bool(staff and access.can_see_unanswered(staff)),
                 "escalations": bool(staff and staff.role != access.EDITOR),
@@ -363,7 +286,7 @@ class Dashboard:
                     target = request.url.path
                     if request.url.query:
                         target += "?" + request.url.query
-                    return _redirect(f"{LOGIN}?next={quote(safe_next(target), safe='/')}")
+                    return redirect(f"{LOGIN}?next={quote(safe_next(target), safe='/')}")
                 return self._error(
                     None, 403, "Please log in", "Your session has ended. Log in and try again."
                 )
@@ -453,7 +376,7 @@ class Dashboard:
             if request.method != "POST":
                 if current is not None:
                     db.commit()
-                    return _redirect(next_url)
+                    return redirect(next_url)
                 return self._login_form(request, next_url=next_url, status=200)
             if not self._login_csrf.check(
                 request.cookies.get(auth.LOGIN_COOKIE), form.get("login_token")
@@ -506,7 +429,7 @@ class Dashboard:
                 auth.end_session(db, current, now)
             token, _row = auth.start_session(db, staff, now)
             db.commit()
-        response = _redirect(next_url)
+        response = redirect(next_url)
         response.set_cookie(
             auth.SESSION_COOKIE,
             token,
@@ -520,7 +443,7 @@ class Dashboard:
 
     def _logout(self, ctx: Ctx) -> Response:
         auth.end_session(ctx.db, ctx.login, ctx.now)
-        response = _redirect(LOGIN)
+        response = redirect(LOGIN)
         response.delete_cookie(
             auth.SESSION_COOKIE,
             path="/staff",
@@ -531,91 +454,6 @@ class Dashboard:
         return response
 
     # Escalations ------------------------------------------------------------------------
-
-    def _escalation_rows(self, ctx: Ctx, where: Any) -> list[dict[str, Any]]:
-        """Open first (overdue, then urgent, then soonest due), acknowledged, then the
-        recently resolved, newest first."""
-        db = ctx.db
-        unresolved = db.execute(
-            select(Escalation)
-            .where(where, Escalation.status != "resolved")
-            .options(selectinload(Escalation.young_person))
-        ).scalars()
-        resolved = db.execute(
-            select(Escalation)
-            .where(
-                where,
-                Escalation.status == "resolved",
-                Escalation.resolved_at >= ctx.now - RESOLVED_SHOWN_FOR,
-            )
-            .options(selectinload(Escalation.young_person))
-            .order_by(Escalation.resolved_at.desc())
-            .limit(50)
-        ).scalars()
-        far = ctx.now + timedelta(days=36500)
-
-        def order(esc: Escalation) -> tuple[Any, ...]:
-            overdue = self._overdue(esc, ctx.now)
-            return (
-                0 if esc.status == "open" else 1,
-                not overdue,
-                esc.urgency != "urgent",
-                esc.due_at or far,
-                esc.created_at,
-                esc.id,
-            )
-
-        escalations = sorted(unresolved, key=order) + list(resolved)
-        names = _staff_names(ctx.db, {e.handling_staff_id for e in escalations})
-        return [self._summary(esc, ctx.now, names) for esc in escalations]
-
-    @staticmethod
-    def _overdue(esc: Escalation, now: datetime) -> bool:
-        return esc.status == "open" and esc.due_at is not None and esc.due_at < now
-
-    def _summary(self, esc: Escalation, now: datetime, names: dict[int, str]) -> dict[str, Any]:
-        yp = esc.young_person
-        return {
-            "id": esc.id,
-            "name": yp.preferred_name if yp else None,
-            "ref": yp.ref if yp else None,
-            "reason": labels.label(labels.REASONS, esc.reason),
-            "urgent": esc.urgency == "urgent",
-            "status": esc.status,
-            "overdue": self._overdue(esc, now),
-            "created_at": esc.created_at,
-            "due_at": esc.due_at,
-            "resolved_at": esc.resolved_at,
-            "routing": labels.label(labels.ROUTINGS, esc.routing),
-            "reescalated": esc.reescalated_at is not None,
-            "handling": names.get(esc.handling_staff_id) if esc.handling_staff_id else None,
-        }
-
-    def _home(self, ctx: Ctx) -> Response:
-        if ctx.staff.role == access.EDITOR:
-            return _redirect("/staff/unanswered")
-        rows = self._escalation_rows(ctx, access.my_escalations_filter(ctx.staff, today=ctx.today))
-        return self._render(
-            "escalations.html",
-            ctx,
-            title="My escalations",
-            rows=rows,
-            empty="Nothing needs you right now.",
-        )
-
-    def _team(self, ctx: Ctx) -> Response:
-        if not access.can_see_team_inbox(ctx.staff):
-            raise Denied("page", "team")
-        title = "All escalations" if ctx.staff.role == access.ADMIN else "Team inbox"
-        rows = self._escalation_rows(ctx, access.team_escalations_filter(ctx.staff))
-        return self._render(
-            "escalations.html",
-            ctx,
-            title=title,
-            rows=rows,
-            empty="Nothing is waiting for the team.",
-            show_handling=True,
-        )
 
     def _get_escalation(self, ctx: Ctx) -> Escalation:
         esc = ctx.db.get(Escalation, ctx.int_param())
@@ -654,7 +492,7 @@ class Dashboard:
             .scalars()
             .all()
         )
-        names = _staff_names(
+        names = staff_names(
             db,
             {
                 esc.acknowledged_by_id,
@@ -674,7 +512,7 @@ class Dashboard:
             status=status,
             title=f"Escalation #{esc.id}",
             esc=esc,
-            summary=self._summary(esc, ctx.now, names),
+            summary=summary(esc, ctx.now, names),
             yp=yp,
             channel=labels.label(labels.CHANNELS, identity.channel if identity else None),
             names=names,
@@ -702,7 +540,7 @@ class Dashboard:
             esc = self._get_escalation(ctx)
             return self._escalation_page(ctx, esc, error=str(exc), status=409)
         log.info("escalation %s id=%s staff=%s", action, esc.id, ctx.staff.id)
-        return _redirect(f"/staff/escalations/{esc.id}")
+        return redirect(f"/staff/escalations/{esc.id}")
 
     def _acknowledge(self, ctx: Ctx) -> Response:
         return self._act(ctx, "acknowledge")
@@ -734,7 +572,7 @@ class Dashboard:
         if error:
             return self._escalation_page(ctx, esc, error=error, draft=text, status=400)
         log.info("escalation reply queued id=%s staff=%s", esc.id, ctx.staff.id)
-        return _redirect(f"/staff/escalations/{esc.id}")
+        return redirect(f"/staff/escalations/{esc.id}")
 
     # Young people -----------------------------------------------------------------------
 
@@ -751,7 +589,7 @@ class Dashboard:
             ).scalars()
         )
         rows.reverse()
-        authors = _staff_names(ctx.db, {m.author_staff_id for m in rows})
+        authors = staff_names(ctx.db, {m.author_staff_id for m in rows})
         history = []
         for m in rows:
             if m.direction == "in":
@@ -860,7 +698,7 @@ class Dashboard:
                 {"channel": labels.label(labels.CHANNELS, c.channel), "last_seen": c.last_seen_at}
                 for c in channels
             ],
-            escalations=[self._summary(e, ctx.now, {}) for e in escalations],
+            escalations=[summary(e, ctx.now, {}) for e in escalations],
             messages=messages,
             history_limit=HISTORY_LIMIT,
         )
@@ -890,7 +728,7 @@ class Dashboard:
             paused=paused,
         )
         log.info("keep-in-touch changed young_person=%s staff=%s", yp.id, ctx.staff.id)
-        return _redirect(f"/staff/young-people/{yp.id}")
+        return redirect(f"/staff/young-people/{yp.id}")
 
     def _link_code(self, ctx: Ctx) -> Response:
         from bot.advisers import linking
@@ -931,6 +769,7 @@ class Dashboard:
             telegram_configured=bool(self._telegram_bot_username),
             reaches=notify.reaches(ctx.staff),
             caseload=notify.caseload(ctx.db, ctx.staff),
+            away_now=ctx.staff.pa is not None and cover.is_away(ctx.staff.pa, ctx.today),
             error=error,
         )
 
@@ -962,7 +801,7 @@ class Dashboard:
             notify_telegram=staff.notify_telegram,
         )
         log.info("notification settings changed staff=%s", staff.id)
-        return _redirect("/staff/me")
+        return redirect("/staff/me")
 
     def _telegram_code(self, ctx: Ctx) -> Response:
         from bot.advisers import linking
@@ -1008,7 +847,7 @@ class Dashboard:
             for e in events
             if e.actor.startswith("staff:") and e.actor.split(":", 1)[1].isdigit()
         }
-        names = _staff_names(ctx.db, staff_ids)  # type: ignore[arg-type]
+        names = staff_names(ctx.db, staff_ids)  # type: ignore[arg-type]
         rows = []
         for e in events:
             actor = e.actor
