@@ -288,6 +288,12 @@ def _cmd_config(settings: Settings, args: argparse.Namespace) -> int:
     return ops_cli.run_config(settings, args)
 
 
+def _cmd_duty(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import ops_cli
+
+    return ops_cli.run_duty(settings, args)
+
+
 def _cmd_staff(settings: Settings, args: argparse.Namespace) -> int:
     from bot.dashboard import staff_cli
 
@@ -305,6 +311,7 @@ COMMANDS = {
     "schedule": _cmd_schedule,
     "staff": _cmd_staff,
     "config": _cmd_config,
+    "duty": _cmd_duty,
     "chat": _cmd_chat,
     "train": _cmd_train,
     "db": _cmd_db,

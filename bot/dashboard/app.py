@@ -28,6 +28,7 @@ from bot.client_address import client_address
 from bot.clock import Clock, age_band, age_on
 from bot.dashboard import access, auth, labels
 from bot.dashboard.checkins import keep_in_touch
+from bot.dashboard.duty import DutyPages
 from bot.dashboard.inbox import InboxPages, staff_names, summary
 from bot.dashboard.masking import Masker
 from bot.dashboard.team_staff import TeamStaffPages
@@ -225,6 +226,7 @@ class Dashboard:
             Route("/staff/audit", page(self._audit), methods=["GET"]),
             Route("/staff/unanswered", page(self._unanswered), methods=["GET"]),
             *TeamStaffPages(self._render).routes(page),
+            *DutyPages(self._render).routes(page),
             Mount(
                 "/staff/static",
                 app=_StaticHeaders(StaticFiles(directory=STATIC)),
@@ -250,6 +252,7 @@ class Dashboard:
                 "young_people": bool(staff and access.can_see_young_people(staff)),
                 "team": bool(staff and access.can_see_team_inbox(staff)),
                 "advisers": bool(staff and staff.role in (access.MANAGER, access.ADMIN)),
+                "duty": bool(staff and staff.role in (access.MANAGER, access.ADMIN)),
                 "audit": bool(staff and access.can_see_audit(staff)),
                 "unanswered": bool(staff and access.can_see_unanswered(staff)),
                 "escalations": bool(staff and staff.role != access.EDITOR),

@@ -3,26 +3,15 @@ in test-artifacts/browser/), with numbers and English names still readable."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from playwright.async_api import Browser, expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) "
-        "to run the browser tests",
-        allow_module_level=True,
-    )
-
-from playwright.async_api import Browser, expect  # noqa: E402
-
-from tests.browser.test_dashboard import ARTIFACTS, WAIT_MS, bot, browser  # noqa: E402, F401
+from tests.browser.support import ARTIFACTS, WAIT_MS
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 
 
-async def test_the_arabic_web_chat_is_right_to_left(bot, browser: Browser) -> None:  # noqa: F811
+async def test_the_arabic_web_chat_is_right_to_left(bot, browser: Browser) -> None:
     context = await browser.new_context(viewport={"width": 420, "height": 860})
     page = await context.new_page()
     await page.goto(f"{bot.url}/?lang=ar")
