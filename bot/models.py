@@ -421,3 +421,6 @@ class LoginThrottle(Base):
     failures = Column(Integer, nullable=False)
     last_failed_at = Column(UTCDateTime, nullable=False)
     blocked_until = Column(UTCDateTime)
+    # The account the email belongs to (on the email-and-client row, when there is one), so
+    # unlocking an account clears its throttles from every device.
+    staff_id = Column(ForeignKey("staff_accounts.id", name="fk_throttle_staff"), index=True)

@@ -113,6 +113,8 @@ def create_app(
         telegram_bot_username=settings.telegram_bot_username,
         whatsapp_number=settings.whatsapp_number,
         trusted_proxies=settings.trusted_proxies,
+        email_enabled=settings.email_enabled,
+        default_language=settings.default_language,
     )
     dashboard.on_queued = dispatcher.wake
     routes = [

@@ -108,6 +108,8 @@ def redeem(session: Session, code: str, identity: ChannelIdentity, now: datetime
         identity.young_person_id = link.young_person_id
         identity.staff_id = None
         outcome = "linked_young_person"
+    elif link.purpose != STAFF:  # a password reset link is not a chat link code
+        outcome = "invalid"
     else:
         staff = session.get(StaffAccount, link.staff_id)
         if staff is None or not staff.active:

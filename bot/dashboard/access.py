@@ -243,3 +243,43 @@ def audit_filter(staff: StaffAccount) -> ColumnElement[bool]:
         and_(AuditEvent.subject_type == "staff", AuditEvent.subject_id.in_(colleague_ids)),
         AuditEvent.actor.in_(colleague_actors),
     )
+
+
+# Staff accounts -------------------------------------------------------------------------
+
+
+def _manages_team(staff: StaffAccount, team_id: int | None) -> bool:
+    return (
+        staff.active and staff.role == MANAGER and team_id is not None and staff.team_id == team_id
+    )
+
+
+def can_add_staff(staff: StaffAccount) -> bool:
+    """Adding accounts, changing roles, deactivating and reactivating: admins only."""
+    return staff.active and staff.role == ADMIN
+
+
+def can_see_accounts(staff: StaffAccount) -> bool:
+    """The staff accounts list: an admin sees everyone's, a manager their team's."""
+    return can_add_staff(staff) or _manages_team(staff, staff.team_id)
+
+
+def can_see_account(staff: StaffAccount, account: StaffAccount) -> bool:
+    return can_add_staff(staff) or _manages_team(staff, account.team_id)
+
+
+def can_help_account(staff: StaffAccount, account: StaffAccount) -> bool:
+    """Unlocking and password links: an admin, or the manager of a PA on their own team (not
+    of another manager or an admin, whose account would give them more than they have)."""
+    return can_add_staff(staff) or (account.role == PA and _manages_team(staff, account.team_id))
+
+
+def can_move_caseload(
+    staff: StaffAccount, from_pa: PersonalAdviser, to_pa: PersonalAdviser | None
+) -> bool:
+    """An admin anywhere (within a council); a manager between their own team's PAs."""
+    if can_add_staff(staff):
+        return True
+    return _manages_team(staff, from_pa.team_id) and (
+        to_pa is None or to_pa.team_id == from_pa.team_id
+    )

@@ -27,6 +27,7 @@ from bot.advisers import cover
 from bot.client_address import client_address
 from bot.clock import Clock, age_band, age_on
 from bot.dashboard import access, auth, labels
+from bot.dashboard.accounts import AccountPages
 from bot.dashboard.checkins import keep_in_touch
 from bot.dashboard.duty import DutyPages
 from bot.dashboard.inbox import InboxPages, staff_names, summary
@@ -172,6 +173,8 @@ class Dashboard:
         whatsapp_number: str | None = None,
         login_key: bytes | None = None,
         trusted_proxies: frozenset[str] = frozenset(),
+        email_enabled: bool = False,
+        default_language: str = "en",
     ) -> None:
         self._sessions = sessions
         # Only from these is X-Forwarded-For believed (log-in throttling is per client).
@@ -185,6 +188,13 @@ class Dashboard:
         # Signs the log-in form's CSRF token: one key for every process (kept in the
         # database), so a form made by one process is accepted by another.
         self._login_csrf = auth.LoginCsrf(login_key or server_key(sessions, "login_csrf"))
+        # Password links are emailed when SMTP is set, otherwise shown to the admin.
+        self._accounts = AccountPages(
+            self._render,
+            public_url=self._public_url,
+            email_enabled=email_enabled,
+            default_language=default_language,
+        )
         self._jinja = Environment(
             loader=FileSystemLoader(TEMPLATES),
             autoescape=True,
@@ -199,6 +209,7 @@ class Dashboard:
         page = self._page
         return [
             Route(LOGIN, self.login, methods=["GET", "POST"]),
+            *self._accounts.public_routes(self._sessions, self._clock, self._login_csrf),
             Route("/staff/logout", page(self._logout), methods=["POST"]),
             *InboxPages(self._render).routes(page),
             Route("/staff/escalations/{id:int}", page(self._escalation), methods=["GET"]),
@@ -227,6 +238,7 @@ class Dashboard:
             Route("/staff/unanswered", page(self._unanswered), methods=["GET"]),
             *TeamStaffPages(self._render).routes(page),
             *DutyPages(self._render).routes(page),
+            *self._accounts.routes(page),
             Mount(
                 "/staff/static",
                 app=_StaticHeaders(StaticFiles(directory=STATIC)),
@@ -253,6 +265,7 @@ class Dashboard:
                 "team": bool(staff and access.can_see_team_inbox(staff)),
                 "advisers": bool(staff and staff.role in (access.MANAGER, access.ADMIN)),
                 "duty": bool(staff and staff.role in (access.MANAGER, access.ADMIN)),
+                "accounts": bool(staff and access.can_see_accounts(staff)),
                 "audit": bool(staff and access.can_see_audit(staff)),
                 "unanswered": bool(staff and access.can_see_unanswered(staff)),
                 "escalations": bool(staff and staff.role != access.EDITOR),

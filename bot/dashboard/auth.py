@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -107,7 +107,9 @@ def must_wait(db: Session, email: str, client: str, now: datetime) -> timedelta 
     return max(waits) if waits else None
 
 
-def _record_failure(db: Session, email: str, client: str, now: datetime) -> None:
+def _record_failure(
+    db: Session, email: str, client: str, now: datetime, staff_id: int | None = None
+) -> None:
     keys = _throttle_keys(email, client)
     for key, free in zip(keys, (FREE_FAILURES, FREE_CLIENT_FAILURES), strict=True):
         row = db.get(LoginThrottle, key)
@@ -123,6 +125,8 @@ def _record_failure(db: Session, email: str, client: str, now: datetime) -> None
             row.failures = 0
         row.failures += 1
         row.last_failed_at = now
+        if key == keys[0] and staff_id is not None:
+            row.staff_id = staff_id  # so unlocking the account clears it
         wait = _wait_after(row.failures, free)
         row.blocked_until = now + wait if wait else None
     db.flush()
@@ -147,7 +151,7 @@ def authenticate(
     if not verify_password(staff, password) or not staff.active:
         staff.failed_logins = (staff.failed_logins or 0) + 1
         reason = "inactive" if staff.active is False else "bad_password"
-        _record_failure(db, email, client, now)
+        _record_failure(db, email, client, now, staff.id)
         _audit(db, now, f"staff:{staff.id}", "login_failed", staff.id, reason=reason)
         log.info("login failed staff=%s", staff.id)
         return None
@@ -160,6 +164,31 @@ def authenticate(
     _audit(db, now, f"staff:{staff.id}", "login", staff.id)
     log.info("login staff=%s", staff.id)
     return staff
+
+
+def throttled_until(db: Session, staff_ids: list[int], now: datetime) -> dict[int, datetime]:
+    """Accounts whose email is held back on some device now, and until when."""
+    if not staff_ids:
+        return {}
+    rows = db.execute(
+        select(LoginThrottle.staff_id, func.max(LoginThrottle.blocked_until))
+        .where(LoginThrottle.staff_id.in_(staff_ids), LoginThrottle.blocked_until > now)
+        .group_by(LoginThrottle.staff_id)
+    ).all()
+    return {int(staff_id): until for staff_id, until in rows}
+
+
+def clear_throttles(db: Session, staff: StaffAccount) -> int:
+    """Unlock: forget this account's failed log-ins on every device (not a device's own
+    count across other emails, which still ends by itself within MAX_WAIT)."""
+    staff.failed_logins = 0
+    staff.locked_until = None
+    result = db.execute(
+        delete(LoginThrottle)
+        .where(LoginThrottle.staff_id == staff.id)
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(result.rowcount or 0)
 
 
 def _verify_dummy(password: str) -> None:

@@ -162,6 +162,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     add.add_argument("--team-id", type=int, metavar="ID", help="the team (needed for a manager)")
     actions.add_parser("list", help="list accounts (no passwords, no hashes)")
+    new_pa = actions.add_parser(
+        "add-pa",
+        help="a new PA in one step: their PA record and their log-in (prints a password link)",
+    )
+    new_pa.add_argument("--email", required=True, help="their work email (log-in and PA record)")
+    new_pa.add_argument("--name", required=True, help="the name young people and colleagues see")
+    new_pa.add_argument("--phone", required=True, help="the number young people are given")
+    new_pa.add_argument("--team-id", type=int, required=True, metavar="ID", help="their team")
+    for name, text in (
+        ("deactivate", "stop an account logging in; its sessions end at once"),
+        ("reactivate", "let a deactivated account log in again"),
+        ("unlock", "forget an account's failed log-ins on every device"),
+        (
+            "reset-password",
+            "make a one-time password link (emailed when SMTP is set, else printed)",
+        ),
+    ):
+        actions.add_parser(name, help=text).add_argument("email", metavar="EMAIL")
+    role = actions.add_parser("role", help="change an account's role")
+    role.add_argument("email", metavar="EMAIL")
+    role.add_argument("role", choices=ROLES)
+    move = actions.add_parser(
+        "reassign", help="move a PA's caseload (or --ref only) to another PA; each is told"
+    )
+    move.add_argument("--from", dest="from_email", required=True, metavar="EMAIL")
+    move.add_argument("--to", dest="to_email", required=True, metavar="EMAIL")
+    move.add_argument(
+        "--ref", action="append", metavar="REF", help="move only this young person (repeatable)"
+    )
+    duty = actions.add_parser("duty", help="put someone on their team's duty rota, or take off")
+    on_off = duty.add_mutually_exclusive_group(required=True)
+    on_off.add_argument("--on", dest="duty_on", metavar="EMAIL")
+    on_off.add_argument("--off", dest="duty_off", metavar="EMAIL")
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -175,6 +208,19 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         )
         return 2
     sessions = session_factory(engine)
+    # Imported here: bot.advisers.accounts builds on create_staff in this module.
+    from bot.advisers.accounts import AccountError
+    from bot.dashboard import staff_manage
+
+    if args.staff_command in staff_manage.ACTIONS:
+        try:
+            with sessions.begin() as session:
+                lines = staff_manage.run(session, settings, args, SystemClock().now())
+        except AccountError as exc:
+            print(f"carebot staff {args.staff_command}: {exc}", file=sys.stderr)
+            return 2
+        print("\n".join(lines))
+        return 0
     if args.staff_command == "add":
         try:
             password = read_password()

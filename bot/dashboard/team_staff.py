@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.advisers import cover, notify
+from bot.advisers import accounts, cover, notify
 from bot.dashboard import access
 from bot.dashboard.web import Ctx, Denied, NotFound, PageWrapper, Renderer, redirect
 from bot.models import PersonalAdviser, StaffAccount, Team, YoungPerson
@@ -172,6 +172,11 @@ class TeamStaffPages:
         ).scalar_one_or_none()
         if account is None:
             raise NotFound
-        account.on_duty = ctx.form.get("on_duty") == "on"
-        ctx.audit("duty_rota_changed", "staff", account.id, on_duty=account.on_duty)
+        try:
+            accounts.set_duty(
+                ctx.db, account, ctx.form.get("on_duty") == "on", by=ctx.staff, now=ctx.now
+            )
+        except accounts.AccountError as exc:
+            ctx.db.rollback()
+            return self._render("error.html", ctx, status=400, title="Not saved", message=str(exc))
         return redirect(ADVISERS)

@@ -29,7 +29,9 @@ from tests.bot.dashboard.helpers import (
 )
 
 Browser = Callable[[str], TestClient]
-PUBLIC = {"/staff/login"}  # the log-in form; and the stylesheet under /staff/static
+# The log-in form and the password-reset page (its token is the credential; tested in
+# test_accounts); and the stylesheet under /staff/static.
+PUBLIC = {"/staff/login", "/staff/reset/{token}"}
 
 
 def dashboard_requests(dashboard: Dashboard) -> list[tuple[str, str]]:
