@@ -201,6 +201,8 @@ class Dispatcher:
                         source="pa" if item.author_staff_id else "proactive",
                         author_staff_id=item.author_staff_id,
                         created_at=now,
+                        # So a typed "yes" answers a check-in's buttons like a press.
+                        buttons=[[b["title"], b["payload"]] for b in item.buttons or ()] or None,
                     )
                 )
 

@@ -29,7 +29,7 @@ from bot.models import (
     YoungPerson,
 )
 from bot.server_keys import ERASE_KEY, erased_id, server_key
-from dialogues import payloads
+from dialogues import payloads, typed_answers
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers import (
     fallback,
@@ -291,7 +291,7 @@ class DialogueEngine:
                         inbound.payload, ctx.offer.topic_ids()
                     )
                 elif inbound.kind == "text":
-                    understanding = self._understander.text(text)
+                    understanding = self._typed_answer(ctx, self._understander.text(text))
                 else:
                     understanding = self._understander.unparsed(text)
                 if code is not None:
@@ -521,6 +521,17 @@ class DialogueEngine:
             # A clear question answered; the next vague message is still checked.
             reply.state, reply.state_data = safety.AFTER_RISK, safety.carried(ctx)
         return reply
+
+    def _typed_answer(self, ctx: TurnContext, u: Understanding) -> Understanding:
+        """A typed "yes", "no", "ok" or a button's title, when the last message had buttons,
+        read as that button (never when the text raised a risk or is a command)."""
+        if u.safety is not None or u.risk.check is not None or u.command is not None:
+            return u
+        typed = typed_answers.button_for(ctx.text, typed_answers.offered(ctx.session, ctx.identity))
+        if typed is None:
+            return u
+        pressed = self._understander.button(typed, ctx.offer.topic_ids())
+        return u if pressed.payload is None else pressed
 
     @staticmethod
     def _risk_language(ctx: TurnContext, u: Understanding) -> str | None:

@@ -60,6 +60,15 @@ def test_good_and_ok_are_recorded_without_an_escalation(jay, tm, clock, value, r
     assert tm.escalations() == []
 
 
+@pytest.mark.parametrize(
+    ("typed", "value"), [("gd", "good"), ("ok!", "ok"), ("Not good", "not_good")]
+)
+def test_a_typed_answer_to_a_check_in_is_recorded_like_a_press(jay, tm, typed, value) -> None:
+    turn = jay.say(typed)
+    assert turn.intent == "checkin_answer"
+    assert tm.plan("demo-19").checkin_answer == value
+
+
 def test_talk_to_my_pa_from_a_check_in_asks_the_pa(jay, tm, staff) -> None:
     turn = jay.press(CHECKIN_BUTTONS[-1])
     assert turn.intent == "talk_to_pa"
