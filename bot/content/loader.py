@@ -15,7 +15,7 @@ import yaml
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
-from bot.content import readability
+from bot.content import first_message, readability
 from bot.content.model import (
     NATIONAL,
     REQUIRED_TOPICS,
@@ -195,8 +195,9 @@ def _report(f: _File, error: ValidationError) -> None:
     elif validator == "type":
         f.add(path, f"expected {_TYPE_WORDS.get(expected, expected)}, got {_type_word(value)}")
     elif validator == "maxLength":
-        what = "too long for one phone screen" if leaf == "answer" else "too long"
-        f.add(path, f"{len(value)} characters is {what}; keep it to {expected}")
+        screen = first_message.SCREEN_LINES * first_message.SCREEN_COLUMNS
+        aim = f" (one phone screen is about {screen})" if leaf == "answer" else ""
+        f.add(path, f"{len(value)} characters is too long; keep it to {expected}{aim}")
     elif validator == "minLength":
         f.add(path, f"too short; write at least {expected} characters")
     elif validator == "pattern":
@@ -516,6 +517,7 @@ def check_offer(
                             severity="warning",
                         )
 
+    _first_message_problems(topic_files)
     safety = _build_safety(root, files, today)
     problems = sorted(
         (p for f in files for p in f.problems),
@@ -524,6 +526,13 @@ def check_offer(
     if any(p.severity == "error" for p in problems):
         return CheckResult(None, problems)
     return CheckResult(Offer(councils=councils, topics=topics, safety=safety), problems)
+
+
+def _first_message_problems(topic_files: dict[tuple[str, str], _File]) -> None:
+    """Every first message leads with the fact and fits one phone screen (first_message.py)."""
+    for (council, topic_id), f in topic_files.items():
+        for path, message, severity in first_message.problems(f.data, council, topic_id):
+            f.add(path, message, severity=severity)
 
 
 def _build_safety(root: Path, files: list[_File], today: date) -> SafetyServices | None:

@@ -51,3 +51,16 @@ def test_show_explains_bad_arguments() -> None:
     assert result.returncode == 2 and "no council 'atlantis'" in result.stderr
     result = run(["content", "show", "leisure", "--council", "plymouth", "--age", "30"], {})
     assert result.returncode == 2 and "outside 16-25" in result.stderr
+
+
+def test_check_warns_about_an_answer_that_starts_with_yes(tmp_path: Path) -> None:
+    content = tmp_path / "offer_content"
+    shutil.copytree(PROJECT_ROOT / "offer_content", content)
+    path = content / "plymouth" / "leisure.yml"
+    path.write_text(path.read_text().replace("answer: >-\n  ", "answer: >-\n  Yes - ", 1))
+    result = run(["content", "check"], {"CAREBOT_CONTENT_DIR": str(content)})
+    assert result.returncode == 0, result.stdout
+    assert (
+        "offer_content/plymouth/leisure.yml:4: answer: warning: plymouth/leisure (en) starts "
+        "with 'Yes': lead with the fact instead" in result.stdout
+    )

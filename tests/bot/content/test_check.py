@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,45 +9,13 @@ import pytest
 from bot.content import check_offer, load_offer
 from bot.content.loader import REVIEW_EVERY
 from bot.settings import PROJECT_ROOT
-
-TODAY = date(2026, 11, 22)
-GOOD = """\
-# yaml-language-server: $schema=../schema/topic.schema.json
-id: council_tax
-title: Council tax
-answer: >-
-  Yes - you don't pay council tax until you're 25. Your PA sorts it out.
-detail: >-
-  Show any council tax letter to your PA.
-amounts:
-  grant:
-    value: 100
-    period: one-off
-    valid_from: "2025-01-01"
-    source: 000_344fa2139cbb4fd8.txt
-related: [housing]
-sources:
-  - file: 000_344fa2139cbb4fd8.txt
-owner: Test team
-last_reviewed: "2026-11-01"
-examples:
-  - can i get council tax paid
-"""
+from tests.bot.content.support import GOOD, TODAY, TOPIC, build_content
 
 
 @pytest.fixture
 def content(tmp_path: Path) -> Path:
     """A small, valid content tree: the real schema and baseline, one test council."""
-    root = tmp_path / "offer_content"
-    shutil.copytree(PROJECT_ROOT / "offer_content" / "schema", root / "schema")
-    shutil.copytree(PROJECT_ROOT / "offer_content" / "national", root / "national")
-    shutil.copy(PROJECT_ROOT / "offer_content" / "safety_services.yml", root)
-    (root / "testshire").mkdir()
-    (root / "testshire" / "council.yml").write_text(
-        "id: testshire\nname: Testshire County Council\nowner: Test team\n"
-    )
-    (root / "testshire" / "council_tax.yml").write_text(GOOD)
-    return root
+    return build_content(tmp_path)
 
 
 def lines(root: Path, severity: str = "error") -> list[str]:
@@ -67,7 +33,7 @@ def test_shipped_content_passes() -> None:
     assert [str(p) for p in result.errors] == []
 
 
-F = "offer_content/testshire/council_tax.yml"
+F = TOPIC
 
 CASES = [
     (
@@ -94,7 +60,7 @@ CASES = [
     (
         "answer-too-long",
         lambda s: s.replace("Your PA sorts it out.", "x" * 600),
-        f"{F}:4: answer: 649 characters is too long for one phone screen; keep it to 600",
+        f"{F}:4: answer: 655 characters is too long; keep it to 600 (one phone screen is about 330)",
     ),
     (
         "bad-date",
