@@ -166,3 +166,32 @@ def test_chat_answers_council_tax_in_the_chosen_language(
         turn = json.loads(out.stdout)
         assert (turn["language"], turn["topic"]) == (code, "council_tax")
         assert turn["messages"][0]["text"] == topic.translations[code].answer
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_scripted_chat_typed_answers_work_like_buttons(
+    database_url: str, trained_model: Path, tmp_path: Path
+) -> None:
+    """The scripted chat protocol, several turns: typed answers to questions with buttons."""
+    env = {
+        "DATABASE_URL": database_url,
+        "CAREBOT_MODEL_PATH": str(trained_model),
+        "CAREBOT_DATA_DIR": str(tmp_path),
+    }
+    assert run(["db", "upgrade"], env).returncode == 0
+    assert run(["demo-data"], env).returncode == 0
+    ask = "/stop delete my data"
+    script = "\n".join([ask, "nah", ask, "ok", ask, "yep"])
+    out = run(["chat", "--json", "--as", "demo-19"], env, stdin=script + "\n")
+    assert out.returncode == 0, out.stderr
+    turns = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(turns) == 6, out.stderr[-3000:]
+    asked, kept, asked_again, ok, asked_last, yes = turns
+    buttons = [b["payload"] for m in asked["messages"] for b in m["buttons"]]
+    assert buttons == ["privacy:delete_yes", "privacy:delete_no"]
+    assert kept["intent"] == "data_delete"
+    assert kept["messages"][0]["text"] == "OK, I've kept them."
+    assert asked_again["messages"] == asked["messages"] == asked_last["messages"]
+    assert ok["intent"] != "data_delete"  # "ok" never deletes anything
+    assert yes["intent"] == "data_delete" and yes["messages"] != kept["messages"]
