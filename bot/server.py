@@ -89,6 +89,7 @@ def create_app(
         default_language=settings.default_language,
         default_council=settings.default_council,
         signer=TokenSigner(server_key(runtime.sessions, "visitor_token")),
+        councils=lambda: runtime.content.current().councils,
         secure=settings.behind_https,
         trusted_proxies=settings.trusted_proxies,
     )

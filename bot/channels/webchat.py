@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import anyio
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from bot.channels.phone_links import parts
+from bot.channels.webchat_pages import VISITOR_DAYS, Pages
 from bot.client_address import client_address
+from bot.content.model import Council
 from bot.i18n import Translator, is_rtl, normalise_language
 from bot.rate_limit import RateLimiter
 from bot.server_keys import TokenSigner
@@ -27,11 +28,45 @@ CHANNEL = "web"
 COOKIE = "carebot_visitor"
 MAX_BODY = 32_768  # a 10,000-character message in any script fits, with room for JSON
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
+
+
+def shown(text: str, buttons: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """One message as the page draws it: its text, the same text in parts (phone numbers
+    with a tel: or sms: href, for tap-to-call), and its buttons."""
+    return {"text": text, "parts": parts(text), "buttons": buttons or []}
+
+
+async def _json_object(request: Request, limit: int) -> dict[str, Any] | Response:
+    """The body of a POST from the chat page, or the error to answer with.
+
+    Same origin only: a JSON content type (another site cannot send one without a CORS
+    preflight, which is never allowed), and a browser that says the request came from
+    another site (Sec-Fetch-Site) is refused outright. At most `limit` bytes."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        return _error(415, "send application/json")
+    if request.headers.get("sec-fetch-site", "same-origin") != "same-origin":
+        return _error(403, "only the chat page may send this")
+    declared = request.headers.get("content-length", "0")
+    if declared.isdigit() and int(declared) > limit:
+        return _error(413, "message too large")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return _error(413, "message too large")
+    try:
+        data: Any = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        return _error(400, "the message is not valid UTF-8")
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
+        return _error(400, "the body is not valid JSON")
+    if not isinstance(data, dict):
+        return _error(400, "expected a JSON object")
+    return data
 
 
 class WebChat:
@@ -42,6 +77,7 @@ class WebChat:
         default_language: str,
         default_council: str | None,
         signer: TokenSigner,
+        councils: Callable[[], Mapping[str, Council]] = dict,
         secure: bool = False,
         trusted_proxies: frozenset[str] = frozenset(),
         clock: Callable[[], float] = time.monotonic,
@@ -62,28 +98,32 @@ class WebChat:
         # is refused for a minute, with the emergency numbers, rather than the database fill.
         self.all_new_visitors = RateLimiter(per_minute=300, burst=100, clock=clock)
         self._default_language = default_language
-        self._default_council = default_council
-        self._jinja = Environment(
-            loader=FileSystemLoader(TEMPLATES),
-            autoescape=select_autoescape(["html"]),
-            extensions=["jinja2.ext.i18n"],
+        # The page and the privacy notice name the council from its content (council.yml).
+        self.pages = Pages(
+            default_language=default_language,
+            default_council=default_council,
+            councils=councils,
         )
 
     def routes(self) -> list[Route]:
         return [
             Route("/", self.page, methods=["GET"]),
+            Route("/privacy", self.privacy, methods=["GET"]),
             Route("/api/chat", self.api, methods=["POST"]),
             Route("/api/updates", self.updates, methods=["GET"]),
             Route("/api/forget", self.forget, methods=["POST"]),
         ]
 
     async def forget(self, request: Request) -> Response:
-        """ "Forget this device": unlink the chat and drop the cookie (a shared phone)."""
-        if (
-            request.headers.get("content-type", "").split(";")[0].strip().lower()
-            != "application/json"
-        ):
-            return _error(415, "send application/json")
+        """ "Forget this device" (a shared phone), after the page asked "are you sure?": the
+        chat is unlinked from the young person and its token replaced by one nobody holds,
+        and the cookie goes. Nothing is deleted: their record and messages stay for their PA
+        (deleting is the bot's own "delete my data")."""
+        data = await _json_object(request, 1024)
+        if isinstance(data, Response):
+            return data
+        if data.get("confirm") is not True:
+            return _error(400, 'send {"confirm": true}')
         visitor = request.cookies.get(COOKIE, "")
         if self._signer.valid(visitor):
             await anyio.to_thread.run_sync(self._engine.forget_sender, CHANNEL, visitor)
@@ -104,65 +144,36 @@ class WebChat:
         )
         return JSONResponse(
             {
-                "messages": [
-                    {"id": i, "text": m.text, "buttons": [], "from": author}
-                    for i, m, author in found
-                ],
+                "messages": [{"id": i, **shown(m.text), "from": author} for i, m, author in found],
                 "last": found[-1][0] if found else int(raw_after),
             },
             headers={"Cache-Control": "no-store"},
         )
 
     async def page(self, request: Request) -> Response:
-        language = normalise_language(request.query_params.get("lang")) or self._default_language
-        council = request.query_params.get("council") or self._default_council or ""
-        translator = Translator(language)
-        self._jinja.install_gettext_callables(
-            translator.gettext, translator.ngettext, newstyle=True
-        )
-        html = self._jinja.get_template("chat.html").render(
-            language=language,
-            direction="rtl" if is_rtl(language) else "ltr",
-            council=council if re.fullmatch(r"[a-z][a-z0-9-]{0,63}", council) else "",
-        )
-        response = HTMLResponse(html)
+        response = HTMLResponse(self.pages.chat(request))
         if not self._signer.valid(request.cookies.get(COOKIE, "")):
             self._set_visitor(response, self._signer.issue())
         return response
+
+    async def privacy(self, request: Request) -> Response:
+        """The full privacy notice, in the visitor's language, naming the council."""
+        return HTMLResponse(self.pages.privacy(request))
 
     def _set_visitor(self, response: Response, token: str) -> None:
         response.set_cookie(
             COOKIE,
             token,
-            max_age=60 * 60 * 24 * 180,
+            max_age=60 * 60 * 24 * VISITOR_DAYS,
             httponly=True,
             samesite="strict",
             secure=self._secure,
         )
 
     async def api(self, request: Request) -> Response:
-        # A JSON content type cannot be sent cross-site without a CORS preflight we never allow.
-        if (
-            request.headers.get("content-type", "").split(";")[0].strip().lower()
-            != "application/json"
-        ):
-            return _error(415, "send application/json")
-        declared = request.headers.get("content-length", "0")
-        if declared.isdigit() and int(declared) > MAX_BODY:
-            return _error(413, "message too large")
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY:
-                return _error(413, "message too large")
-        try:
-            data: Any = json.loads(body.decode("utf-8"))
-        except UnicodeDecodeError:
-            return _error(400, "the message is not valid UTF-8")
-        except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
-            return _error(400, "the body is not valid JSON")
-        if not isinstance(data, dict):
-            return _error(400, "expected a JSON object")
+        data = await _json_object(request, MAX_BODY)
+        if isinstance(data, Response):
+            return data
         message_id, text, payload = data.get("message_id"), data.get("text"), data.get("payload")
         if not isinstance(message_id, str) or not _TOKEN.match(message_id):
             return _error(400, "message_id must be 8-64 letters, digits, _ or -")
@@ -206,10 +217,7 @@ class WebChat:
         response = JSONResponse(
             {
                 "messages": [
-                    {
-                        "text": m.text,
-                        "buttons": [{"title": b.title, "payload": b.payload} for b in m.buttons],
-                    }
+                    shown(m.text, [{"title": b.title, "payload": b.payload} for b in m.buttons])
                     for m in turn.messages
                 ],
                 "language": turn.language,
@@ -239,7 +247,7 @@ class WebChat:
         code = normalise_language(language) if isinstance(language, str) else None
         text = slow_down_text(Translator(code or self._default_language))
         return JSONResponse(
-            {"error": "too many messages", "messages": [{"text": text, "buttons": []}]},
+            {"error": "too many messages", "messages": [shown(text)]},
             status_code=429,
             headers={"Retry-After": "60", "Cache-Control": "no-store"},
         )

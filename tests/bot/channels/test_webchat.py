@@ -75,7 +75,10 @@ def assert_ok_reply(response: httpx.Response) -> dict[str, Any]:
     assert set(data) == REPLY_KEYS, "only what the page shows"
     assert data["messages"], "every message gets a reply"
     for message in data["messages"]:
-        assert set(message) == {"text", "buttons"}
+        assert set(message) == {"text", "parts", "buttons"}
+        # The parts are the text again, cut where a phone number is a link.
+        assert "".join(p["text"] for p in message["parts"]) == message["text"]
+        assert all(set(p) in ({"text"}, {"text", "href"}) for p in message["parts"])
         assert all(set(b) == {"title", "payload"} for b in message["buttons"])
     assert all(m["text"].strip() for m in data["messages"])
     return data

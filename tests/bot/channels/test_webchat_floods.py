@@ -50,6 +50,9 @@ def test_one_visitor_sending_very_fast_is_slowed_down(base_url: str) -> None:
     assert slowed.headers["retry-after"] == "60"
     text = slowed.json()["messages"][0]["text"]
     assert "wait a minute" in text and "999" in text and "116 123" in text
+    # The numbers in the line are tap-to-call links on the page, like any bot message.
+    hrefs = {p.get("href") for p in slowed.json()["messages"][0]["parts"]}
+    assert {"tel:999", "tel:116123"} <= hrefs
 
 
 def test_new_anonymous_visitors_from_one_address_are_capped(
