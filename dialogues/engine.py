@@ -37,6 +37,7 @@ from dialogues.handlers import (
     language,
     offer,
     pa,
+    pa_status,
     privacy,
     safety,
     small_talk,
@@ -548,7 +549,14 @@ class DialogueEngine:
         """Not a clear request the bot can answer (so, after a risk message, a safety check)."""
         if u.command is not None:
             return False
-        clear = {"pa_contact", "talk_to_pa", "language_change", "data_delete", "restart"}
+        clear = {
+            "pa_contact",
+            "talk_to_pa",
+            "pa_status",
+            "language_change",
+            "data_delete",
+            "restart",
+        }
         if u.intent in clear or u.intent in ctx.offer.topic_ids():
             return (u.confidence or 0.0) < CLEAR_CONFIDENCE
         return True
@@ -564,6 +572,8 @@ class DialogueEngine:
             return pa.pa_contact(ctx)
         if intent == "talk_to_pa":
             return pa.talk_to_pa(ctx)
+        if intent == "pa_status":
+            return pa_status.status(ctx)
         if intent == "language_change":
             return language.menu(ctx)
         if intent == "data_delete":
