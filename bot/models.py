@@ -126,7 +126,8 @@ class YoungPerson(Base):
     council_id = Column(ForeignKey("councils.id"), nullable=False, index=True)
     pa_id = Column(ForeignKey("personal_advisers.id"), index=True)
     language = Column(String(16))
-    # active (under 21), opted_in / opted_out (PA support from 21), ended (25 or closed).
+    # active (under 21), opted_in / opted_out (PA support from 21), requested (21-25, asked for
+    # a PA again, until the team allocates one), ended (25 or closed): bot/keeping_in_touch/support.
     support_status = Column(String(20), nullable=False, default="active")
     # Circumstances that change which answer applies (bot.content.CONDITIONS), set by the PA.
     circumstances = Column(JSON, nullable=False, default=list)

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from bot.content import Offer
 from bot.i18n import Translator
-from bot.models import ChannelIdentity, Escalation, Team, YoungPerson
+from bot.keeping_in_touch import support
+from bot.models import ChannelIdentity, Escalation, PersonalAdviser, Team, YoungPerson
 from dialogues.types import OutgoingMessage
 from nlu import NluResult
 
@@ -40,6 +41,12 @@ class TurnContext:
     @property
     def today(self) -> date:
         return self.now.date()
+
+    def current_pa(self) -> PersonalAdviser | None:
+        """Their PA now: None without PA support (someone 21+ who said no keeps a former PA
+        on record, who must not be named or told as if they were still theirs)."""
+        yp = self.young_person
+        return support.current_pa(self.session, yp, self.today) if yp is not None else None
 
     def team(self) -> Team | None:
         """The young person's PA's team, else the first team of the council we know about."""

@@ -38,6 +38,7 @@ from dialogues.handlers import (
     offer,
     pa,
     pa_status,
+    pa_support,
     privacy,
     safety,
     small_talk,
@@ -59,6 +60,8 @@ from nlu.risk import RiskDetector, default_detector
 log = logging.getLogger(__name__)
 
 _COUNCIL_ID = re.compile(r"[a-z][a-z0-9-]{0,63}")
+# "ok" to a question that deletes or stops something: asked again for a clear yes or no.
+YES_OR_NO = "yes_or_no"
 # After a risk message, a topic answer needs at least this confidence; below it, the bot
 # checks they are safe instead.
 CLEAR_CONFIDENCE = 0.6
@@ -486,7 +489,7 @@ class DialogueEngine:
             if p.kind == payloads.KIT:
                 return keeping_in_touch.answer_checkin(ctx, p.value)
             if p.kind == payloads.OPTIN:
-                return keeping_in_touch.answer_optin(ctx, p.value)
+                return pa_support.answer(ctx, p.value)
             if p.kind == payloads.PRIVACY:
                 return privacy.privacy_button(ctx, p.value)
             if p.kind == payloads.SAFE:
@@ -525,11 +528,22 @@ class DialogueEngine:
 
     def _typed_answer(self, ctx: TurnContext, u: Understanding) -> Understanding:
         """A typed "yes", "no", "ok" or a button's title, when the last message had buttons,
-        read as that button (never when the text raised a risk or is a command)."""
-        if u.safety is not None or u.risk.check is not None or u.command is not None:
+        read as that button (never when the text is a command)."""
+        if u.command is not None:
             return u
-        typed = typed_answers.button_for(ctx.text, typed_answers.offered(ctx.session, ctx.identity))
+        offered = typed_answers.offered(ctx.session, ctx.identity)
+        typed = typed_answers.button_for(ctx.text, offered)
         if typed is None:
+            if u.safety is None and typed_answers.needs_yes_or_no(ctx.text, offered):
+                return Understanding(intent=YES_OR_NO, confidence=1.0)
+            return u
+        if (u.safety is not None or u.risk.check is not None) and (
+            u.risk.from_lexicon
+            or not typed_answers.is_whole_answer(ctx.text, offered)
+            or any(p.startswith(f"{payloads.SAFE}:") for _t, p in offered)
+        ):
+            # A risk stays a risk, unless only a classifier read one into a bare answer to
+            # our own question ("not sure" scores as distress); "are you safe?" never bends.
             return u
         pressed = self._understander.button(typed, ctx.offer.topic_ids())
         return u if pressed.payload is None else pressed
@@ -562,6 +576,8 @@ class DialogueEngine:
         return True
 
     def _by_intent(self, ctx: TurnContext, intent: str | None) -> Reply:
+        if intent == YES_OR_NO:
+            return small_talk.yes_or_no(ctx, typed_answers.offered(ctx.session, ctx.identity))
         if intent == "greeting":
             return small_talk.greeting(ctx)
         if intent == "thanks":

@@ -160,6 +160,27 @@ def button_for(text: str, buttons: list[tuple[str, str]]) -> str | None:
     return _by_spelling(said, by_title)
 
 
+def needs_yes_or_no(text: str, buttons: list[tuple[str, str]]) -> bool:
+    """ "ok" to a question where yes deletes or stops something: ask for a clear yes or no."""
+    if typed_class(text) != OK:
+        return False
+    for _title, raw in buttons:
+        payload = payloads.parse(raw)
+        if (
+            payload is not None
+            and payload.kind in NEEDS_REAL_YES
+            and BUTTON_CLASS.get(payload.value) == YES
+        ):
+            return True
+    return False
+
+
+def is_whole_answer(text: str, buttons: list[tuple[str, str]]) -> bool:
+    """The whole message is an answer word ("not sure", "idk") or a button's exact title."""
+    said = normalise(text)
+    return typed_class(text) is not None or said in {normalise(t) for t, _p in buttons}
+
+
 def _by_answer(answer: str, buttons: list[tuple[str, str]]) -> str | None:
     for wanted in ACCEPTS[answer]:
         found = []

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.advisers import cover, notify
 from bot.advisers.working_time import Hours
-from bot.keeping_in_touch import hold
+from bot.keeping_in_touch import hold, support
 from bot.models import (
     AuditEvent,
     ChannelIdentity,
@@ -167,9 +167,13 @@ def open_escalation(
         if existing.reason == reason and existing.status == OPEN:
             _audit(session, now, "bot", "escalation_repeated", existing, reason=reason)
             return Opened(existing, repeat=True)
-    pa = young_person.pa if young_person is not None else None
-    if pa is not None:
-        team = pa.team
+    pa = None
+    if young_person is not None:
+        former = young_person.pa
+        # Someone who said no to PA support at 21 goes to their team, not a former PA.
+        pa = support.current_pa(session, young_person, cover.local_day(now))
+        if former is not None:
+            team = former.team
     council = None
     if team is not None:
         council = team.council
@@ -344,6 +348,8 @@ def resolve(session: Session, escalation: Escalation, staff: StaffAccount, now: 
     _audit(session, now, _staff_actor(staff), "escalation_resolved", escalation)
     if escalation.young_person_id is not None:
         hold.release(session, escalation.young_person_id, now)
+        if escalation.reason == support.AGAIN_REASON and escalation.young_person is not None:
+            support.allocated(session, escalation.young_person, _staff_actor(staff), now)
 
 
 def reescalate_overdue(session: Session, now: datetime, *, public_url: str) -> list[int]:

@@ -16,6 +16,7 @@ REASONS = {
     "not_understood": "The bot could not help",
     "checkin_not_good": "Check-in: not doing well",
     "lost_contact": "Lost contact",
+    "pa_support_again": "Asked for a PA again (21-25): resolve once a PA is allocated",
 }
 
 ROUTINGS = {
@@ -33,6 +34,7 @@ SUPPORT = {
     "opted_in": "Opted in to support from 21",
     "opted_out": "Opted out of support from 21",
     "ended": "Support ended",
+    "requested": "Asked for a PA again (waiting for a PA)",
 }
 
 DELIVERY = {

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.advisers import escalations, reach
 from bot.clock import age_on
-from bot.keeping_in_touch import planner
+from bot.keeping_in_touch import planner, support
 from bot.keeping_in_touch.duty_rows import (
     TURNING_21_DAYS,
     DutyReport,
@@ -180,7 +180,7 @@ def said_no(record: _Record, now: datetime) -> SaidNo | None:
     """Said no to PA support after 21 (the planner's rule), and not yet 25; the next
     birthday reminder is the one the planner has coming."""
     yp, plan = record.yp, record.plan
-    if not (yp.support_status == "opted_out" or (plan is not None and plan.optin_answer == "no")):
+    if not support.said_no(yp, plan):
         return None
     at_25 = planner.birthday(yp.date_of_birth, 25)
     if record.today >= at_25:

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from bot.clock import age_on
+from bot.keeping_in_touch import support
 from bot.keeping_in_touch.quiet_hours import next_allowed
 from bot.models import ContactPlan, Council, YoungPerson
 
@@ -136,8 +137,7 @@ def upcoming(
                 events.append(Planned(OPTIN_REMINDER, quiet(remind), f"optin_reminder:{yp.id}"))
 
     # Those who said no can still ask: a short reminder on each birthday from 21 to 24.
-    said_no = yp.support_status == "opted_out" or (plan is not None and plan.optin_answer == "no")
-    if said_no:
+    if support.said_no(yp, plan):
         for years in range(21, 25):
             day = birthday(yp.date_of_birth, years)
             if day < today - BIRTHDAY_GRACE:

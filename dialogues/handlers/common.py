@@ -15,6 +15,11 @@ def talk_to_pa_button(t: Translator) -> Button:
     return Button(t.gettext("Talk to my PA"), payloads.make(payloads.INTENT, "talk_to_pa"))
 
 
+def pa_again_button(t: Translator) -> Button:
+    """21 to 24 without a PA: ask for one again (dialogues/handlers/pa_support.py)."""
+    return Button(t.gettext("I'd like a PA again"), payloads.make(payloads.OPTIN, "yes"))
+
+
 def other_help_button(t: Translator) -> Button:
     return Button(t.gettext("Other help"), payloads.make(payloads.MENU))
 

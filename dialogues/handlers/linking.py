@@ -18,8 +18,9 @@ def redeem(ctx: TurnContext, code: str) -> Reply:
         ctx.young_person = yp
         ctx.council_id = yp.council_id if yp else ctx.council_id
         lines = [_("You're linked. Hi {name}.").format(name=yp.preferred_name if yp else "")]
-        if yp is not None and yp.pa is not None:
-            lines.append(_("Your PA is {name}. Ask me anything, any time.").format(name=yp.pa.name))
+        pa = ctx.current_pa()
+        if pa is not None:
+            lines.append(_("Your PA is {name}. Ask me anything, any time.").format(name=pa.name))
         return Reply(
             [OutgoingMessage("\n".join(lines), menu_buttons(ctx.offer, ctx.council_id, ctx.t))]
         )

@@ -9,6 +9,7 @@ from bot.content import NATIONAL, Offer, render
 from bot.i18n import Translator
 from dialogues import payloads
 from dialogues.context import Reply, TurnContext
+from dialogues.handlers import pa_support
 from dialogues.handlers.common import other_help_button, talk_to_pa_button, topic_button
 from dialogues.types import Button, OutgoingMessage
 
@@ -98,7 +99,13 @@ def _for(ctx: TurnContext) -> dict[str, Any]:
 def answer(ctx: TurnContext, topic_id: str) -> Reply:
     if _needs_council(ctx):
         return _ask_council(ctx, topic_id)
-    return compose_answer(ctx.offer, ctx.council_id, topic_id, **_for(ctx))
+    reply = compose_answer(ctx.offer, ctx.council_id, topic_id, **_for(ctx))
+    if topic_id == pa_support.TOPIC:
+        # What support after 21 means for them, with the buttons to choose.
+        own = pa_support.follow_up(ctx)
+        if own is not None:
+            reply.messages.append(own)
+    return reply
 
 
 def detail(ctx: TurnContext, topic_id: str) -> Reply:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from bot.advisers import cover, escalations
-from bot.models import Escalation, PersonalAdviser
+from bot.keeping_in_touch import support
+from bot.models import ContactPlan, Escalation, PersonalAdviser
 from dialogues.context import Reply, TurnContext
-from dialogues.handlers.common import other_help_button
-from dialogues.types import OutgoingMessage
+from dialogues.handlers.common import other_help_button, pa_again_button
+from dialogues.types import Button, OutgoingMessage
 
 
-def _hours(ctx: TurnContext) -> str:
-    pa = ctx.young_person.pa  # type: ignore[union-attr]
+def _hours(ctx: TurnContext, pa: PersonalAdviser) -> str:
     return ctx.t.gettext("{days}, {start} to {end}").format(
         days=ctx.t.working_days(pa.working_days),
         start=ctx.t.time(pa.work_start),
@@ -51,27 +51,58 @@ def pa_contact(ctx: TurnContext, *, wants_person: bool = False) -> Reply:
                 team=team.name, phone=team.phone
             )
         return Reply([OutgoingMessage(text, buttons)])
-    if yp.pa is None:
+    pa = ctx.current_pa()
+    if pa is None and not support.has_pa_support(yp, _plan(ctx), ctx.today):
+        return _no_support(ctx)
+    if pa is None:
         text = _("You don't have a PA (personal adviser) named on your record yet.")
         if team is not None:
             text += "\n" + _("Call {team} on {phone} and they will help.").format(
                 team=team.name, phone=team.phone
             )
         return Reply([OutgoingMessage(text, buttons)])
-    pa = yp.pa
     if wants_person:
         lines = [
             _("You can talk to your PA, {name}, on {phone}.").format(name=pa.name, phone=pa.phone),
-            _("They work {hours}.").format(hours=_hours(ctx)),
+            _("They work {hours}.").format(hours=_hours(ctx, pa)),
         ]
     else:
         lines = [
             _("Your PA (personal adviser) is {name}.").format(name=pa.name),
-            _("Phone {phone}, {hours}.").format(phone=pa.phone, hours=_hours(ctx)),
+            _("Phone {phone}, {hours}.").format(phone=pa.phone, hours=_hours(ctx, pa)),
             _("Email {email}").format(email=pa.email),
         ]
     lines += _away_lines(ctx, pa)
     if team is not None:
+        lines.append(
+            _("Out of hours, call the duty team on {phone}.").format(phone=team.duty_phone)
+        )
+    return Reply([OutgoingMessage("\n".join(lines), buttons)])
+
+
+def _plan(ctx: TurnContext) -> ContactPlan | None:
+    return ctx.session.get(ContactPlan, ctx.young_person.id) if ctx.young_person else None
+
+
+def _no_support(ctx: TurnContext) -> Reply:
+    """21 or over without PA support: the team, never a former PA as if still theirs."""
+    _ = ctx.t.gettext
+    yp = ctx.young_person
+    assert yp is not None
+    team = ctx.team()
+    buttons: tuple[Button, ...] = (other_help_button(ctx.t),)
+    if yp.support_status == support.REQUESTED:
+        lines = [_("You've asked for a PA again. Your leaving care team will get back to you.")]
+    elif support.can_ask_again(yp, _plan(ctx), ctx.today):
+        lines = [
+            _("You don't have a PA at the moment, but you can have one again until you're 25."),
+            _("Tap below and I'll tell your leaving care team."),
+        ]
+        buttons = (pa_again_button(ctx.t), *buttons)
+    else:
+        lines = [_("Your support from the leaving care team has ended.")]
+    if team is not None:
+        lines.append(_("You can call {team} on {phone}.").format(team=team.name, phone=team.phone))
         lines.append(
             _("Out of hours, call the duty team on {phone}.").format(phone=team.duty_phone)
         )
@@ -96,7 +127,6 @@ def escalate(ctx: TurnContext, reason: str, urgency: str = escalations.NORMAL) -
 def promise(ctx: TurnContext, esc: Escalation) -> str:
     """Who will get back to them and by when: only who the routing really told."""
     _ = ctx.t.gettext
-    yp = ctx.young_person
     team = esc.team
     told = escalations.told_of(esc)
     when = (
@@ -104,7 +134,7 @@ def promise(ctx: TurnContext, esc: Escalation) -> str:
         if esc.due_at is not None and team is not None
         else None
     )
-    pa = yp.pa if yp is not None else None
+    pa = ctx.current_pa()
     covering = escalations.cover_name(ctx.session, esc)
     if pa is not None and esc.routing == escalations.IN_HOURS and "pa" in told:
         lines = [_("I've asked your PA, {name}, to get back to you.").format(name=pa.name)]
@@ -153,4 +183,8 @@ def talk_to_pa(ctx: TurnContext) -> Reply:
         # Anonymous: nobody to pass it to by name; say how to reach the team and get linked.
         return pa_contact(ctx, wants_person=True)
     esc = escalate(ctx, "asked_for_pa")
-    return Reply([OutgoingMessage(promise(ctx, esc), (other_help_button(ctx.t),))], escalation=esc)
+    buttons: tuple[Button, ...] = (other_help_button(ctx.t),)
+    if support.can_ask_again(ctx.young_person, _plan(ctx), ctx.today):
+        # The team has their message; this also records that they want a PA again.
+        buttons = (pa_again_button(ctx.t), *buttons)
+    return Reply([OutgoingMessage(promise(ctx, esc), buttons)], escalation=esc)

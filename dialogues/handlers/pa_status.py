@@ -28,7 +28,7 @@ def status(ctx: TurnContext) -> Reply:
 def _nothing_open(ctx: TurnContext) -> Reply:
     _ = ctx.t.gettext
     lines = [_("You haven't asked your PA for anything that's still open.")]
-    pa_record = ctx.young_person.pa if ctx.young_person is not None else None
+    pa_record = ctx.current_pa()
     if pa_record is not None:
         ask = _("Do you want me to ask {name} to get back to you?")
         lines.append(ask.format(name=pa_record.name))

@@ -182,7 +182,7 @@ def what_to_do_now(ctx: TurnContext, category: str) -> str:
 def _told(ctx: TurnContext, esc: Escalation) -> str | None:
     """Who has been told, only as far as it is true (the routing records who it reached)."""
     _ = ctx.t.gettext
-    pa = ctx.young_person.pa if ctx.young_person else None
+    pa = ctx.current_pa()
     told = escalations.told_of(esc)
     covering = escalations.cover_name(ctx.session, esc)
     lines: list[str] = []

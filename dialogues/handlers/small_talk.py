@@ -27,6 +27,19 @@ def greeting(ctx: TurnContext) -> Reply:
     return Reply([OutgoingMessage(text + "\n" + _("What would you like to know?"), buttons)])
 
 
+def yes_or_no(ctx: TurnContext, buttons: list[tuple[str, str]]) -> Reply:
+    """ "ok" to a question where yes deletes or stops something: the same buttons again."""
+    _ = ctx.t.gettext
+    return Reply(
+        [
+            OutgoingMessage(
+                _("Sorry, is that a yes or a no?"),
+                tuple(Button(title, payload) for title, payload in buttons),
+            )
+        ]
+    )
+
+
 def thanks(ctx: TurnContext) -> Reply:
     _ = ctx.t.gettext
     return Reply(

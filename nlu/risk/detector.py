@@ -67,6 +67,11 @@ class RiskAssessment:
         """A current risk: the safety path opens."""
         return self.category is not None and not self.past
 
+    @property
+    def from_lexicon(self) -> bool:
+        """A phrase from the safety lexicon fired (not only a classifier's reading)."""
+        return any(s.source == LEXICON for s in self.signals)
+
     def explain(self) -> str:
         return "; ".join(s.describe() for s in self.signals)
 

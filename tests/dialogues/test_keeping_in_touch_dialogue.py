@@ -157,10 +157,14 @@ def test_16_year_olds_get_nothing_automatic_but_the_bot_still_answers(engine, tm
 def test_i_would_like_a_pa_from_a_birthday_reminder(engine, tm, staff, clock) -> None:
     chat = Chat(engine, channel="telegram", sender_id="tg-dan").link("demo-22")
     turn = chat.press("optin:yes")
-    assert texts(turn).startswith("Great. Sam Ortiz will keep helping you after you turn 21.")
-    assert tm.young_person("demo-22").support_status == "opted_in"
-    [told] = tm.outbox(purpose="optin_answer")
-    assert told.address == "sam.ortiz@example.org"
+    # 22 and said no at 21: recorded as asking again, and the team (not the former PA) told.
+    assert texts(turn).startswith("Thanks. I've recorded that you'd like a PA again.")
+    assert "after you turn 21" not in texts(turn)
+    assert tm.young_person("demo-22").support_status == "requested"
+    [esc] = tm.escalations(reason="pa_support_again")
+    assert esc.pa_id is None and esc.duty_notified
+    told = {item.address for item in tm.outbox() if item.escalation_id == esc.id}
+    assert told and "sam.ortiz@example.org" not in told
     # No more "you can still ask" birthday reminders.
     assert "birthday_reminder" not in [kind for kind, _at, _ch in tm.schedule("demo-22")]
 

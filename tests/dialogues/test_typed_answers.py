@@ -107,6 +107,12 @@ def test_ok_to_the_deletion_question_deletes_nothing(engine) -> None:
     chat.say("/stop delete my data")
     turn = chat.say("ok")
     assert turn.intent != "data_delete"
+    # Asked again, with the same buttons, rather than guessed either way.
+    assert texts(turn) == "Sorry, is that a yes or a no?"
+    assert [b.payload for b in turn.messages[0].buttons] == [
+        "privacy:delete_yes",
+        "privacy:delete_no",
+    ]
     # Still theirs: the next message is answered as the same person.
     assert "Jay" in texts(chat.say("hello"))
 
@@ -132,4 +138,34 @@ def test_a_risk_typed_where_buttons_were_offered_is_still_a_risk(engine) -> None
     chat = Chat(engine).link("demo-19")
     chat.say("/stop delete my data")
     turn = chat.say("i want to kill myself")
+    assert turn.safety == "suicide_self_harm"
+
+
+@sqlite_only
+def test_a_bare_answer_only_a_classifier_reads_as_risk_answers_the_question(engine) -> None:
+    # The risk classifier scores "i dont know" as distress; to our own question it is "not sure".
+    chat = Chat(engine).link("demo-20-9m")
+    chat.say("wat happens wen i turn 21")
+    turn = chat.say("i dont know")
+    assert turn.safety is None
+    assert "I'll ask again nearer your birthday." in texts(turn)
+
+
+@sqlite_only
+def test_are_you_safe_is_never_answered_by_a_guess(engine) -> None:
+    # After "Are you safe right now?", an unsure answer stays on the safety path.
+    chat = Chat(engine).link("demo-19")
+    chat.say("my boyfriend is hitting me")
+    asked = chat.say("ok")
+    assert asked.messages[0].text.startswith("Are you safe right now?")
+    turn = chat.say("i dont know")
+    assert turn.intent != "safe_answer"
+    assert turn.safety is not None
+
+
+@sqlite_only
+def test_a_lexicon_risk_in_an_answer_word_position_is_still_a_risk(engine) -> None:
+    chat = Chat(engine).link("demo-20-9m")
+    chat.say("wat happens wen i turn 21")
+    turn = chat.say("not sure i want to live")
     assert turn.safety == "suicide_self_harm"
