@@ -193,5 +193,57 @@ def test_scripted_chat_typed_answers_work_like_buttons(
     assert kept["intent"] == "data_delete"
     assert kept["messages"][0]["text"] == "OK, I've kept them."
     assert asked_again["messages"] == asked["messages"] == asked_last["messages"]
-    assert ok["intent"] != "data_delete"  # "ok" never deletes anything
+    assert ok["intent"] != "data_delete"  # "ok" never deletes anything: it asks again
+    assert ok["messages"][0]["text"] == "Sorry, is that a yes or a no?"
+    assert ok["messages"][0]["buttons"] == asked["messages"][0]["buttons"]
     assert yes["intent"] == "data_delete" and yes["messages"] != kept["messages"]
+
+
+def script(env: dict[str, str], ref: str, lines: list[str]) -> list[dict]:
+    out = run(["chat", "--json", "--as", ref], env, stdin="\n".join(lines) + "\n")
+    assert out.returncode == 0, out.stderr
+    turns = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(turns) == len(lines), out.stderr[-3000:]
+    return turns
+
+
+def said(turn: dict) -> str:
+    return "\n".join(m["text"] for m in turn["messages"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_scripted_chat_pa_support_at_21_and_status(
+    database_url: str, trained_model: Path, tmp_path: Path
+) -> None:
+    """The scripted chat protocol, several turns: the choice at 20, a PA again at 22, and
+    "has my PA replied" while a request is open."""
+    env = {
+        "DATABASE_URL": database_url,
+        "CAREBOT_MODEL_PATH": str(trained_model),
+        "CAREBOT_DATA_DIR": str(tmp_path),
+    }
+    assert run(["db", "upgrade"], env).returncode == 0
+    assert run(["demo-data"], env).returncode == 0
+
+    asked, unsure = script(env, "demo-20-9m", ["what happens when i turn 21", "not sure"])
+    choice = [b["payload"] for b in asked["messages"][-1]["buttons"]]
+    assert choice == ["optin:yes", "optin:no", "optin:not_sure"]
+    assert unsure["safety"] is None
+    assert "I'll ask again nearer your birthday." in said(unsure)
+
+    who, again, waiting = script(
+        env, "demo-22", ["who's my pa", "I'd like a PA again", "who is my pa"]
+    )
+    assert "Sam Ortiz" not in said(who) + said(again) + said(waiting)  # a former PA
+    assert "optin:yes" in [b["payload"] for m in who["messages"] for b in m["buttons"]]
+    assert again["escalation"]["reason"] == "pa_support_again"
+    assert again["escalation"]["routed_to"] == "team"
+    assert "You've asked for a PA again." in said(waiting)
+    people = {p["ref"]: p for p in json.loads(run(["people", "--json"], env).stdout)}
+    assert people["demo-22"]["support_status"] == "requested"
+
+    request, status = script(env, "demo-19", ["i need to talk to my pa", "has sam replied yet"])
+    assert request["escalation"] is not None
+    assert status["intent"] == "pa_status" and status["escalation"] is None
+    assert "Sam Ortiz hasn't replied yet." in said(status)
