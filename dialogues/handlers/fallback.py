@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dialogues import payloads
 from dialogues.context import Reply, TurnContext
+from dialogues.handlers import pa_status
 from dialogues.handlers.common import menu_buttons
 from dialogues.handlers.pa import escalate, promise
 from dialogues.language_detect import detect as detect_language
@@ -24,6 +25,10 @@ def fallback(ctx: TurnContext) -> Reply:
     if is_noise(ctx.text):
         text = _("I'm a bot, so I might get things wrong. Tap a topic, or talk to your PA.")
         return Reply([OutgoingMessage(text, menu_buttons(ctx.offer, ctx.council_id, ctx.t))])
+    waiting = pa_status.while_waiting(ctx)
+    if waiting is not None:
+        # A person already has their request: no second one, and the wait explained.
+        return waiting
     if ctx.misses + 1 >= ESCALATE_AFTER and ctx.young_person is not None:
         esc = escalate(ctx, "not_understood")
         text = _("Sorry, I still don't understand. A person can help with this.")

@@ -39,8 +39,11 @@ def compose_answer(
     if rendered.detail:
         buttons.append(Button(_("More detail"), payloads.make(payloads.MORE, topic_id)))
     buttons += [talk_to_pa_button(t), other_help_button(t)]
-    text = rendered.answer if rendered.notice is None else f"{rendered.notice}\n\n{rendered.answer}"
-    return Reply([OutgoingMessage(text, tuple(buttons))], topic=topic_id)
+    answer_message = OutgoingMessage(rendered.answer, tuple(buttons))
+    if rendered.notice is None:
+        return Reply([answer_message], topic=topic_id)
+    # Its own bubble first, so the answer itself still fits one phone screen.
+    return Reply([OutgoingMessage(rendered.notice), answer_message], topic=topic_id)
 
 
 def compose_detail(
@@ -116,6 +119,9 @@ def choose_council(ctx: TurnContext, council_id: str) -> Reply:
     """An anonymous visitor picked their council (or 'not sure'); answer what they asked."""
     if council_id != NATIONAL and council_id not in ctx.offer.councils:
         return _ask_council(ctx, ctx.state_data.get("topic") or "legal_rights")
+    # Answered, whoever asked (the web chat asks on its first screen): "Not sure" is not
+    # asked again; they get the national answer.
+    ctx.identity.council_asked_at = ctx.identity.council_asked_at or ctx.now
     if council_id != NATIONAL:
         ctx.identity.council_id = council_id
         ctx.council_id = council_id

@@ -9,7 +9,7 @@ from bot.advisers import escalations
 from bot.models import Escalation, OutboxItem, PersonalAdviser, StaffAccount
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers import pa
-from dialogues.handlers.common import other_help_button, talk_to_pa_button
+from dialogues.handlers.common import menu_buttons, other_help_button, talk_to_pa_button
 from dialogues.types import OutgoingMessage
 
 
@@ -23,6 +23,20 @@ def status(ctx: TurnContext) -> Reply:
         return _nothing_open(ctx)
     esc = active[-1]
     return Reply([OutgoingMessage("\n".join(_lines(ctx, esc)), (other_help_button(ctx.t),))])
+
+
+def while_waiting(ctx: TurnContext) -> Reply | None:
+    """A message the bot cannot read while a request is open is most often about that wait
+    ("did marcus get my txt or nah"), so the status comes with the apology, whatever the
+    classifier made of it; None when nothing is open."""
+    active = escalations.active_for(ctx.session, ctx.identity)
+    if not active:
+        return None
+    lines = [ctx.t.gettext("Sorry, I'm not sure I understood. If it's about your request:")]
+    lines += _lines(ctx, active[-1])
+    return Reply(
+        [OutgoingMessage("\n".join(lines), menu_buttons(ctx.offer, ctx.council_id, ctx.t))]
+    )
 
 
 def _nothing_open(ctx: TurnContext) -> Reply:

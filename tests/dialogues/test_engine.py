@@ -86,6 +86,15 @@ def test_not_sure_gives_the_national_answer_and_is_not_asked_again(engine, offer
     assert not any(p.startswith("council:") for p in payloads(chat.say("uni bursary")))
 
 
+def test_not_sure_on_the_web_chats_first_screen_is_not_asked_again(engine) -> None:
+    # The web chat asks its council question on the page; the answer is a button press.
+    chat = Chat(engine, channel="web")
+    chat.press("council:national")
+    housing = chat.say("can i get help with housing")
+    assert housing.topic == "housing"
+    assert not any(p.startswith("council:") for p in payloads(housing))
+
+
 def test_anonymous_can_type_the_council_name(engine) -> None:
     chat = Chat(engine, channel="web")
     chat.say("council tax")

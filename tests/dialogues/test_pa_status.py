@@ -104,3 +104,22 @@ def test_the_status_is_answered_in_their_language(
     turn = chat.say(asked)
     assert turn.intent == "pa_status"
     assert expected in texts(turn) and DUTY in texts(turn)
+
+
+def test_while_a_request_is_open_a_message_it_cannot_read_gets_the_status(engine, staff) -> None:
+    # Whatever the classifier makes of it: no second request, and the wait explained.
+    chat = Chat(engine).link("demo-19")
+    chat.say("i want to talk to my pa")
+    for unread in ("what is the weather in paris", "who won the football last night"):
+        turn = chat.say(unread)
+        assert turn.escalation is None, unread
+        reply = texts(turn)
+        assert reply.startswith("Sorry, I'm not sure I understood. If it's about your request:")
+        assert "Sam Ortiz hasn't replied yet. They should reply by 17:00 tomorrow." in reply
+        assert DUTY in reply
+
+
+def test_with_nothing_open_two_misses_still_ask_a_person(engine, staff) -> None:
+    chat = Chat(engine).link("demo-19")
+    assert chat.say("what is the weather in paris").escalation is None
+    assert chat.say("who won the football last night").escalation is not None

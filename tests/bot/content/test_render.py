@@ -109,3 +109,34 @@ def test_a_language_without_a_translation_falls_back_to_easy_english_with_a_noti
         rendered.notice
         != "This answer isn't in your language yet, so here it is in simple English."
     )
+
+
+SHIPPED = ("en", "en_easy", "ar", "fa_AF", "ps", "ckb", "sq", "ti", "vi")
+
+
+@pytest.mark.parametrize("language", SHIPPED)
+def test_the_answer_bubble_fits_one_screen_even_with_the_not_translated_notice(
+    offer: Offer, language: str
+) -> None:
+    from bot.content.first_message import SCREEN_LINES, screen_lines
+
+    t = Translator(language)
+    noticed = 0
+    for council in COUNCILS:
+        council_id = None if council == NATIONAL else council
+        for band in AGE_BANDS:
+            for topic_id in offer.topic_ids():
+                reply = compose_answer(
+                    offer, council_id, topic_id, band=band, conditions=frozenset(), t=t, today=TODAY
+                )
+                *before, answer = reply.messages
+                where = (language, council, band, topic_id)
+                assert screen_lines(answer.text) <= SCREEN_LINES, where
+                assert "more:" + topic_id in [b.payload for b in answer.buttons] or not before
+                if before:
+                    # The notice goes first, on its own, with no buttons to lose.
+                    (notice,) = before
+                    assert not notice.buttons and screen_lines(notice.text) <= 3, where
+                    noticed += 1
+    if language in ("ps", "ckb", "sq", "ti", "vi"):
+        assert noticed, f"{language}: expected some answers in English with the notice"
