@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.content import load_offer
 from bot.nlu_eval import read_examples
@@ -95,3 +96,23 @@ def test_the_classifier_reads_normalised_text() -> None:
 def test_training_folds_the_data_it_writes(tmp_path: Path) -> None:
     training._write(tmp_path / "x.yml", {"council_tax": ["Cn u pay ma COUNCIL tax??"]}, True)
     assert "- can you pay my council tax\n" in (tmp_path / "x.yml").read_text()
+
+
+# Status questions ("has my PA replied?"): v1 measured the first model, v2 the model after
+# more pa_status data, v3 the final design (README). Written by helpers who saw no data.
+BLIND_STATUS = sorted((PROJECT_ROOT / "benchmarks" / "data").glob("blind_pa_status*/*.yml"))
+
+
+def test_the_status_blind_sets_exist_and_never_overlap_training_data() -> None:
+    assert len(BLIND_STATUS) >= 4
+    training_set = training_texts()
+    folded = {_folded(t) for t in training_set}
+    for path in BLIND_STATUS:
+        messages = yaml.safe_load(path.read_text(encoding="utf-8"))["messages"]
+        assert any(m["label"] == "pa_status" for m in messages), path
+        overlap = [
+            m["text"]
+            for m in messages
+            if normalise(m["text"]) in training_set or _folded(m["text"]) in folded
+        ]
+        assert overlap == [], path
