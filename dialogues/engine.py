@@ -29,16 +29,13 @@ from bot.models import (
     YoungPerson,
 )
 from bot.server_keys import ERASE_KEY, erased_id, server_key
-from dialogues import payloads, typed_answers
+from dialogues import payloads, routes, typed_answers
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers import (
     fallback,
     keeping_in_touch,
     language,
     offer,
-    pa,
-    pa_status,
-    pa_support,
     privacy,
     safety,
     small_talk,
@@ -60,8 +57,6 @@ from nlu.risk import RiskDetector, default_detector
 log = logging.getLogger(__name__)
 
 _COUNCIL_ID = re.compile(r"[a-z][a-z0-9-]{0,63}")
-# "ok" to a question that deletes or stops something: asked again for a clear yes or no.
-YES_OR_NO = "yes_or_no"
 # After a risk message, a topic answer needs at least this confidence; below it, the bot
 # checks they are safe instead.
 CLEAR_CONFIDENCE = 0.6
@@ -477,23 +472,9 @@ class DialogueEngine:
         if len(text) > MAX_PARSED_CHARS:
             return small_talk.too_long(ctx)
         if u.payload is not None:
-            p = u.payload
-            if p.kind == payloads.COUNCIL:
-                return offer.choose_council(ctx, p.value)
-            if p.kind == payloads.MORE:
-                return offer.detail(ctx, p.value)
-            if p.kind == payloads.MENU:
-                return small_talk.menu(ctx)
-            if p.kind == payloads.LANG:
-                return language.choose(ctx, p.value)
-            if p.kind == payloads.KIT:
-                return keeping_in_touch.answer_checkin(ctx, p.value)
-            if p.kind == payloads.OPTIN:
-                return pa_support.answer(ctx, p.value)
-            if p.kind == payloads.PRIVACY:
-                return privacy.privacy_button(ctx, p.value)
-            if p.kind == payloads.SAFE:
-                return safety.safe_answer(ctx, p.value)
+            pressed = routes.PAYLOAD_ROUTES.get(u.payload.kind)
+            if pressed is not None:
+                return pressed(ctx, u.payload.value)
         elif inbound.kind == "button":
             return small_talk.menu(ctx)
         if safety.still_after_risk(ctx) and u.payload is None and self._vague(ctx, u):
@@ -535,7 +516,7 @@ class DialogueEngine:
         typed = typed_answers.button_for(ctx.text, offered)
         if typed is None:
             if u.safety is None and typed_answers.needs_yes_or_no(ctx.text, offered):
-                return Understanding(intent=YES_OR_NO, confidence=1.0)
+                return Understanding(intent=routes.YES_OR_NO, confidence=1.0)
             return u
         if (u.safety is not None or u.risk.check is not None) and (
             u.risk.from_lexicon
@@ -563,39 +544,15 @@ class DialogueEngine:
         """Not a clear request the bot can answer (so, after a risk message, a safety check)."""
         if u.command is not None:
             return False
-        clear = {
-            "pa_contact",
-            "talk_to_pa",
-            "pa_status",
-            "language_change",
-            "data_delete",
-            "restart",
-        }
-        if u.intent in clear or u.intent in ctx.offer.topic_ids():
+        if u.intent in routes.CLEAR_INTENTS or u.intent in ctx.offer.topic_ids():
             return (u.confidence or 0.0) < CLEAR_CONFIDENCE
         return True
 
-    def _by_intent(self, ctx: TurnContext, intent: str | None) -> Reply:
-        if intent == YES_OR_NO:
-            return small_talk.yes_or_no(ctx, typed_answers.offered(ctx.session, ctx.identity))
-        if intent == "greeting":
-            return small_talk.greeting(ctx)
-        if intent == "thanks":
-            return small_talk.thanks(ctx)
-        if intent == "menu":
-            return small_talk.menu(ctx)
-        if intent == "pa_contact":
-            return pa.pa_contact(ctx)
-        if intent == "talk_to_pa":
-            return pa.talk_to_pa(ctx)
-        if intent == "pa_status":
-            return pa_status.status(ctx)
-        if intent == "language_change":
-            return language.menu(ctx)
-        if intent == "data_delete":
-            return privacy.confirm_stop(ctx)
-        if intent == "restart":
-            return keeping_in_touch.restart(ctx)
+    @staticmethod
+    def _by_intent(ctx: TurnContext, intent: str | None) -> Reply:
+        handler = routes.INTENT_ROUTES.get(intent) if intent is not None else None
+        if handler is not None:
+            return handler(ctx)
         if intent is not None and intent in ctx.offer.topic_ids():
             return offer.answer(ctx, intent)
         return fallback.fallback(ctx)

@@ -1,5 +1,9 @@
-"""Shared fixtures: one trained NLU model per session, and a fresh database per test on
-SQLite and on PostgreSQL (127.0.0.1:5432, database `test`, a throwaway schema per test)."""
+"""Shared fixtures: one trained NLU model per session, and a fresh database per test.
+
+Which database: SQLite, except that tests marked `sql` (they exercise SQL behaviour: locking,
+bulk updates, filters, migrations) also run on PostgreSQL (127.0.0.1:5432, database `test`,
+a throwaway schema per test). `--databases=postgresql` runs every database test on
+PostgreSQL instead (CI's second job), `--databases=sqlite,postgresql` on both."""
 
 from __future__ import annotations
 
@@ -66,9 +70,46 @@ def _postgres_schema_url() -> tuple[str, str]:
     return schema, f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--databases",
+        default=None,
+        help="comma-separated backends for every database test (default: sqlite, and "
+        "postgresql too for tests marked sql)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    wanted = config.getoption("--databases")
+    if wanted is not None and not set(wanted.split(",")) <= set(BACKENDS):
+        raise pytest.UsageError(f"--databases takes {', '.join(BACKENDS)}, not {wanted!r}")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize `database_url` (directly or through db_engine and friends) by backend,
+    unless the test chose its backend itself with an indirect parametrize."""
+    if "database_url" not in metafunc.fixturenames:
+        return
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0]
+        if "database_url" in (names.split(",") if isinstance(names, str) else names):
+            return
+    wanted = metafunc.config.getoption("--databases")
+    if wanted is not None:
+        backends = wanted.split(",")
+    elif metafunc.definition.get_closest_marker("sql") is not None:
+        backends = list(BACKENDS)
+    else:
+        backends = ["sqlite"]
+    metafunc.parametrize("database_url", backends, indirect=True)
+
+
+@pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database; tests that need only one backend parametrize this indirectly."""
+    """An empty database on the backend this test runs with (see pytest_generate_tests)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'carebot.db'}"
         return

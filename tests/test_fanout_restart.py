@@ -12,6 +12,7 @@ import sys
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.db import make_engine, session_factory, upgrade
@@ -21,6 +22,9 @@ from bot.settings import PROJECT_ROOT
 from tests.conftest import MONDAY_10AM
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.servers import serve
+
+# Exercises SQL behaviour: runs on PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.sql
 
 PEOPLE = 120
 KILL_AT = 50  # the fake holds its answer to this message while the worker is killed

@@ -26,7 +26,7 @@ from bot.server import create_app
 from bot.settings import load_settings
 from tests.support.servers import serve
 
-pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+pytestmark = [pytest.mark.slow]
 
 PASSWORD = "correct-horse-battery"
 TIMEOUT = 15.0

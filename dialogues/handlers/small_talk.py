@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialogues import payloads
+from dialogues import payloads, typed_answers
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers.common import menu_buttons, talk_to_pa_button
 from dialogues.types import Button, OutgoingMessage
@@ -27,9 +27,10 @@ def greeting(ctx: TurnContext) -> Reply:
     return Reply([OutgoingMessage(text + "\n" + _("What would you like to know?"), buttons)])
 
 
-def yes_or_no(ctx: TurnContext, buttons: list[tuple[str, str]]) -> Reply:
+def yes_or_no(ctx: TurnContext) -> Reply:
     """ "ok" to a question where yes deletes or stops something: the same buttons again."""
     _ = ctx.t.gettext
+    buttons = typed_answers.offered(ctx.session, ctx.identity)
     return Reply(
         [
             OutgoingMessage(

@@ -57,7 +57,6 @@ def test_missing_model_and_unmigrated_database_are_explained(tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_scripted_chat_protocol(database_url: str, trained_model: Path, tmp_path: Path) -> None:
     env = {
         "DATABASE_URL": database_url,
@@ -142,7 +141,6 @@ def test_scripted_chat_protocol(database_url: str, trained_model: Path, tmp_path
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_chat_answers_council_tax_in_the_chosen_language(
     database_url: str, trained_model: Path, tmp_path: Path
 ) -> None:
@@ -169,7 +167,6 @@ def test_chat_answers_council_tax_in_the_chosen_language(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_scripted_chat_typed_answers_work_like_buttons(
     database_url: str, trained_model: Path, tmp_path: Path
 ) -> None:
@@ -212,7 +209,6 @@ def said(turn: dict) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_scripted_chat_pa_support_at_21_and_status(
     database_url: str, trained_model: Path, tmp_path: Path
 ) -> None:

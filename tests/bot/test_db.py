@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from bot.db import current_revision, head_revision, make_engine, upgrade
 from bot.models import Base
+
+# Exercises SQL behaviour: runs on PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.sql
 
 
 def test_upgrade_reaches_head_and_matches_the_models(database_url: str) -> None:

@@ -19,6 +19,9 @@ from bot.outbox import Delivery, DeliveryError, Dispatcher, StoredSender
 from dialogues.types import Button
 from tests.conftest import MONDAY_10AM
 
+# Exercises SQL behaviour: runs on PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.sql
+
 
 class FakeSender:
     """Records every delivery; raises the queued errors first, one per send."""

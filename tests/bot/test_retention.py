@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
@@ -12,6 +13,9 @@ from bot.db import session_factory
 from bot.models import AuditEvent, Escalation, Message
 from bot.retention import purge
 from tests.bot.dashboard.helpers import add_message, make_escalation
+
+# Exercises SQL behaviour: runs on PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.sql
 
 
 def _texts(sessions: sessionmaker) -> set[str]:

@@ -28,6 +28,9 @@ from bot.scheduler import (
 )
 from tests.conftest import MONDAY_10AM
 
+# Exercises SQL behaviour: runs on PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.sql
+
 PUBLIC_URL = "https://carebot.example.org"
 
 

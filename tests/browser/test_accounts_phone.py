@@ -24,7 +24,7 @@ from bot.models import PersonalAdviser, StaffAccount, Team, YoungPerson
 from tests.browser.support import PASSWORD, SAM, WAIT_MS, log_in
 from tests.support.servers import serve
 
-pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+pytestmark = [pytest.mark.slow]
 
 PHONE = {"width": 390, "height": 844}
 ADMIN = "admin@example.org"

@@ -27,7 +27,7 @@ from tests.browser.support import (
     shot,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+pytestmark = [pytest.mark.slow]
 
 
 async def test_login_wrong_password_then_right_then_logout(bot: Bot, browser: Browser) -> None:

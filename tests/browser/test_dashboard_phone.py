@@ -17,7 +17,7 @@ from bot.db import session_factory
 from bot.models import Escalation, PersonalAdviser, StaffAccount
 from tests.browser.support import ARTIFACTS, PASSWORD, SAM, WAIT_MS, Bot, log_in
 
-pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+pytestmark = [pytest.mark.slow]
 
 PHONE = {"width": 390, "height": 844}
 PRIYA = "priya.shah@example.org"

@@ -25,8 +25,6 @@ from tests.bot.keeping_in_touch.duty_world import World
 from tests.browser.support import PASSWORD, WAIT_MS
 from tests.support.servers import serve
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
 MANAGER = "morgan.lee@example.org"
 PHONE = {"width": 390, "height": 844}
 

@@ -17,7 +17,7 @@ from bot.db import session_factory
 from bot.models import ChannelIdentity, Message, StaffAccount
 from tests.browser.support import LINKED, SAM, WAIT_MS, Bot, say, shot
 
-pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+pytestmark = [pytest.mark.slow]
 
 PHONE = {"width": 390, "height": 844}
 NOT_LINKED = "isn't linked to your record"

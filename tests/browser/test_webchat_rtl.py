@@ -8,7 +8,7 @@ from playwright.async_api import Browser, expect
 
 from tests.browser.support import ARTIFACTS, WAIT_MS
 
-pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+pytestmark = [pytest.mark.slow]
 
 
 async def test_the_arabic_web_chat_is_right_to_left(bot, browser: Browser) -> None:

@@ -264,7 +264,6 @@ def test_arabic_interface(chat: Chat) -> None:
     assert "Sam Ortiz" in texts(turn)
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_every_risk_phrase_gets_its_risk_reply_first(engine) -> None:
     from nlu.risk import PRIORITY
     from nlu.risk.lexicon import default_lexicon
@@ -288,7 +287,6 @@ def test_every_risk_phrase_gets_its_risk_reply_first(engine) -> None:
             assert "999" in turn.messages[0].text, phrase
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(
     "text",
     [
@@ -309,7 +307,6 @@ def test_fallback_always_offers_topics_and_the_pa(engine, text: str) -> None:
     assert sum(p.startswith("topic:") for p in buttons) >= 2
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_lone_help_gets_the_emergency_numbers(engine) -> None:
     """ "help" on its own is read as possible risk (the risk classifier's urgent rule): the
     numbers at once, rather than a menu of topics."""
@@ -344,7 +341,6 @@ def test_stop_is_recorded_and_explained(chat: Chat, db_engine) -> None:
         )
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(
     ("language", "text"),
     [

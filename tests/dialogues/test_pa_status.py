@@ -12,8 +12,6 @@ from bot.db import session_factory
 from bot.models import Escalation, StaffAccount
 from tests.conftest import Chat
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
 DUTY = "01632 960456"
 
 

@@ -12,8 +12,6 @@ from bot.keeping_in_touch import support
 from bot.models import AuditEvent, ContactPlan, Escalation, StaffAccount, YoungPerson
 from tests.conftest import Chat
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
 ASK_21 = "wat happens wen i turn 21"
 OPTIN = ["optin:yes", "optin:no", "optin:not_sure"]
 

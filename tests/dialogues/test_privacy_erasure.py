@@ -3,12 +3,16 @@ WhatsApp id is their phone number); the same phone is still recognised if it wri
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from bot.db import session_factory
 from bot.models import Base, ChannelIdentity
 from tests.conftest import Chat
+
+# Exercises SQL behaviour: runs on PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.sql
 
 PHONE = "447700900123"
 WORDS = "my landlord at 12 Acacia Avenue keeps shouting"

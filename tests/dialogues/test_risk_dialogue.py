@@ -18,9 +18,6 @@ from dialogues.engine import DialogueEngine
 from nlu import NluResult
 from tests.conftest import Chat
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
 # One plain wording per category (the lexicon's own phrases are tested one by one elsewhere).
 SAID = {
     "suicide_self_harm": "i want to kill myself",

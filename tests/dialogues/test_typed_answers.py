@@ -8,9 +8,6 @@ import pytest
 from dialogues.typed_answers import button_for, typed_class
 from tests.conftest import Chat
 
-# The conversations run on SQLite only: they exercise the engine, not SQL.
-sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
 DELETE = [("Yes, delete them", "privacy:delete_yes"), ("No, keep them", "privacy:delete_no")]
 STOP = [("Yes, stop messages", "privacy:stop_yes"), ("No, keep them", "privacy:stop_no")]
 CHECKIN = [("Good", "kit:good"), ("OK", "kit:ok"), ("Not good", "kit:not_good")]
@@ -84,7 +81,6 @@ def test_nothing_is_read_into_a_message_that_is_not_an_answer() -> None:
     assert typed_class("not sure yet") == "not_sure" and typed_class("yes please") == "yes"
 
 
-@sqlite_only
 def test_typing_yes_confirms_deleting_and_no_keeps(engine) -> None:
     pressed = Chat(engine).link("demo-19")
     pressed.say("/stop delete my data")
@@ -101,7 +97,6 @@ def test_typing_yes_confirms_deleting_and_no_keeps(engine) -> None:
     assert texts(done) == texts(by_button)
 
 
-@sqlite_only
 def test_ok_to_the_deletion_question_deletes_nothing(engine) -> None:
     chat = Chat(engine).link("demo-19")
     chat.say("/stop delete my data")
@@ -117,7 +112,6 @@ def test_ok_to_the_deletion_question_deletes_nothing(engine) -> None:
     assert "Jay" in texts(chat.say("hello"))
 
 
-@sqlite_only
 def test_typing_no_to_are_you_safe_is_the_same_as_pressing_no(engine) -> None:
     typed = Chat(engine).link("demo-19")
     typed.say("my boyfriend is hitting me")
@@ -133,7 +127,6 @@ def test_typing_no_to_are_you_safe_is_the_same_as_pressing_no(engine) -> None:
     assert texts(answer).replace("Jay", "X") == texts(by_button).replace("Jordan", "X")
 
 
-@sqlite_only
 def test_a_risk_typed_where_buttons_were_offered_is_still_a_risk(engine) -> None:
     chat = Chat(engine).link("demo-19")
     chat.say("/stop delete my data")
@@ -141,7 +134,6 @@ def test_a_risk_typed_where_buttons_were_offered_is_still_a_risk(engine) -> None
     assert turn.safety == "suicide_self_harm"
 
 
-@sqlite_only
 def test_a_bare_answer_only_a_classifier_reads_as_risk_answers_the_question(engine) -> None:
     # The risk classifier scores "i dont know" as distress; to our own question it is "not sure".
     chat = Chat(engine).link("demo-20-9m")
@@ -151,7 +143,6 @@ def test_a_bare_answer_only_a_classifier_reads_as_risk_answers_the_question(engi
     assert "I'll ask again nearer your birthday." in texts(turn)
 
 
-@sqlite_only
 def test_are_you_safe_is_never_answered_by_a_guess(engine) -> None:
     # After "Are you safe right now?", an unsure answer stays on the safety path.
     chat = Chat(engine).link("demo-19")
@@ -163,7 +154,6 @@ def test_are_you_safe_is_never_answered_by_a_guess(engine) -> None:
     assert turn.safety is not None
 
 
-@sqlite_only
 def test_a_lexicon_risk_in_an_answer_word_position_is_still_a_risk(engine) -> None:
     chat = Chat(engine).link("demo-20-9m")
     chat.say("wat happens wen i turn 21")

@@ -31,6 +31,9 @@ from bot.models import (
 )
 from tests.conftest import MONDAY_10AM
 
+# Exercises SQL behaviour: runs on PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.sql
+
 PUBLIC_URL = "https://bot.example.org/"
 DUTY_EMAIL = "duty@plymouth.example.org"
 # What the young person wrote: none of it may reach a notification.

@@ -172,7 +172,6 @@ def test_smtp_host_is_required(tmp_path: Path) -> None:
         SmtpSender(settings)
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_through_the_outbox(smtp: Smtp, tmp_path: Path, db_engine: Engine) -> None:
     sessions = session_factory(db_engine)
     with sessions.begin() as session:

@@ -27,7 +27,6 @@ from tests.support.servers import serve
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
 ]
 
 TG_SECRET = "s3cret-token"

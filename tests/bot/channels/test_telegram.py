@@ -31,7 +31,6 @@ from tests.support.servers import serve
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
 ]
 
 SECRET = "s3cret-token"

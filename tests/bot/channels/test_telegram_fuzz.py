@@ -20,7 +20,6 @@ from tests.support.servers import serve
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
 ]
 
 SECRET = "fuzz-secret"

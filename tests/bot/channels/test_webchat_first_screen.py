@@ -170,7 +170,6 @@ def chat(client: httpx.Client, text: str, n: int) -> httpx.Response:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_running_bot_names_its_default_council_from_content(client: httpx.Client) -> None:
     page = client.get("/")
     assert page.status_code == 200
@@ -188,7 +187,6 @@ def test_the_running_bot_names_its_default_council_from_content(client: httpx.Cl
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("language", sorted(set(available_languages()) - {"en"}))
 def test_the_first_screen_and_notice_are_in_the_visitors_language(
     client: httpx.Client, language: str
@@ -218,7 +216,6 @@ def test_the_first_screen_and_notice_are_in_the_visitors_language(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_numbers_in_replies_and_pushed_messages_come_as_tel_parts(
     client: httpx.Client, db_engine: Engine
 ) -> None:
@@ -259,7 +256,6 @@ def test_numbers_in_replies_and_pushed_messages_come_as_tel_parts(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_what_the_notice_and_the_forget_step_say_to_do_works(client: httpx.Client) -> None:
     """'write "delete my data"' (the notice) and "Delete my messages" (the forget step) both
     reach the bot's own delete question, which asks before deleting anything; "stop" stops."""

@@ -116,7 +116,6 @@ def test_crisis_messages_from_many_fresh_visitors_each_get_help_and_staff_one_co
     assert all(n.body.startswith("Duty: 29 more urgent escalations") for n in counted)
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_new_visitors_spread_over_many_addresses_are_capped_too(
     runtime: Runtime, db_engine: Engine
 ) -> None:

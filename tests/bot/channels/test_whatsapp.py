@@ -57,8 +57,8 @@ PHONE = "447700900123"  # Ofcom's drama range: nobody real
 BSUID = "GB.13491208655302741918"
 HTTP_TIMEOUT = 15.0
 
-# The end-to-end tests load the real NLU model and run on SQLite only.
-e2e = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+# The end-to-end tests load the real NLU model.
+e2e = [pytest.mark.slow]
 
 
 def slow_sqlite(test: Callable[..., Any]) -> Callable[..., Any]:

@@ -32,7 +32,6 @@ from tests.support.servers import serve
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
 ]
 
 APP_SECRET = "fuzz-app-secret"

@@ -12,7 +12,7 @@ from bot.runtime import Runtime, build_runtime
 from bot.settings import PROJECT_ROOT
 from tests.conftest import Chat
 
-pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+pytestmark = [pytest.mark.slow]
 
 
 @pytest.fixture

@@ -13,6 +13,9 @@ from bot.dashboard import access
 from bot.models import AuditEvent, Escalation, PersonalAdviser, StaffAccount, YoungPerson
 from tests.bot.dashboard.helpers import Account, make_escalation, young_person
 
+# Exercises SQL behaviour: runs on PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.sql
+
 TEAM_A, TEAM_B = 1, 2
 PA_A1, PA_A2, PA_B1 = 11, 12, 21
 

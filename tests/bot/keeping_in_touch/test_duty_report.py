@@ -23,6 +23,9 @@ from bot.models import Team
 from bot.settings import PROJECT_ROOT
 from tests.bot.keeping_in_touch.duty_world import World, years_before
 
+# Exercises SQL behaviour: runs on PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.sql
+
 LONDON = ZoneInfo("Europe/London")
 UTC = timezone.utc
 
