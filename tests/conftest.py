@@ -2,12 +2,13 @@
 
 Which database: SQLite, except that tests marked `sql` (they exercise SQL behaviour: locking,
 bulk updates, filters, migrations) also run on PostgreSQL (127.0.0.1:5432, database `test`,
-a throwaway schema per test). `--databases=postgresql` runs every database test on
-PostgreSQL instead (CI's second job), `--databases=sqlite,postgresql` on both."""
+a throwaway schema per test). `--databases=postgresql` runs every database test (and only
+those) on PostgreSQL instead: CI's second job. `--databases=sqlite,postgresql`: on both."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -88,6 +89,15 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--databases takes {', '.join(BACKENDS)}, not {wanted!r}")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With --databases, only the tests that use a database (the rest ran in the main job)."""
+    if config.getoption("--databases") is None:
+        return
+    keep = [i for i in items if "database_url" in getattr(i, "fixturenames", ())]
+    config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+    items[:] = keep
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize `database_url` (directly or through db_engine and friends) by backend,
     unless the test chose its backend itself with an indirect parametrize."""
@@ -125,8 +135,24 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite database migrated once per session; each test gets a copy (a migration
+    per test cost a fifth of a second, times hundreds of tests)."""
+    path = tmp_path_factory.mktemp("template") / "carebot.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture
-def db_engine(database_url: str) -> Iterator[Engine]:
+def db_engine(database_url: str, migrated_sqlite: Path) -> Iterator[Engine]:
+    """The test's database, migrated to the latest revision."""
+    if database_url.startswith("sqlite:///"):
+        target = Path(database_url.removeprefix("sqlite:///"))
+        if not target.exists():
+            shutil.copyfile(migrated_sqlite, target)
     engine = make_engine(database_url)
     upgrade(engine)
     yield engine

@@ -497,7 +497,13 @@ def test_recover_marks_stale_sending_items_unconfirmed(
 
 
 def test_wake_before_run_is_harmless(sessions: sessionmaker, clock: FixedClock) -> None:
-    Dispatcher(sessions, clock, {}).wake()
+    # A turn may finish before the dispatcher's loop starts: the wake-up is dropped, not
+    # queued on a loop that does not exist yet, and nothing is sent or claimed.
+    dispatcher = Dispatcher(sessions, clock, {})
+    queued = _queue(sessions)
+    dispatcher.wake()
+    assert not dispatcher._wake.is_set()
+    assert _item(sessions, queued).status == "pending"
 
 
 async def test_run_recovers_sends_and_wakes_up_when_told(

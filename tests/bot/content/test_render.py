@@ -52,15 +52,15 @@ def test_variant_choice_by_band_and_condition(offer: Offer) -> None:
     assert nineteen.answer == topic.answer
     national = offer.topic(None, "council_tax")
     outside = [v for v in national.variants if "lives_outside_area" in v.conditions]
-    if outside:
-        away = render(
-            national,
-            band="18-20",
-            conditions=frozenset({"lives_outside_area"}),
-            translator=t,
-            today=TODAY,
-        )
-        assert away.answer == outside[0].answer
+    assert outside, "the national council tax answer has a variant for living elsewhere"
+    away = render(
+        national,
+        band="18-20",
+        conditions=frozenset({"lives_outside_area"}),
+        translator=t,
+        today=TODAY,
+    )
+    assert away.answer == outside[0].answer
 
 
 def test_amounts_render_in_pounds_and_never_outside_their_dates(offer: Offer) -> None:
