@@ -27,10 +27,10 @@ from bot.content import load_offer
 from bot.db import make_engine, session_factory, upgrade
 from bot.demo import PEOPLE, load_demo_data
 from bot.logsafe import configure_logging
+from bot.messages import InboundMessage
 from bot.runtime import build_runtime
 from bot.settings import load_settings
 from dialogues.engine import DialogueEngine
-from dialogues.types import InboundMessage
 from nlu import training
 
 SCRIPTS = [

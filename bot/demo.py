@@ -12,8 +12,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.advisers.staff import create_staff
 from bot.clock import Clock, SystemClock
-from bot.models import AuditEvent, Council, PersonalAdviser, Team, YoungPerson
+from bot.models import AuditEvent, Council, PersonalAdviser, StaffAccount, Team, YoungPerson
 
 COUNCILS = {
     "plymouth": "Plymouth City Council",
@@ -223,9 +224,6 @@ def add_demo_staff(
     now: datetime,
 ) -> list[str]:
     """Dashboard accounts for the demo PAs, manager and admin; returns the emails created."""
-    from bot.dashboard.staff_cli import create_staff
-    from bot.models import StaffAccount
-
     created = []
     for email, name, role, council_id in STAFF:
         if session.execute(select(StaffAccount.id).where(StaffAccount.email == email)).first():

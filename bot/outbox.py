@@ -15,8 +15,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
-from bot.models import ChannelIdentity, Council, Message, OutboxItem, YoungPerson
-from dialogues.types import Button
+from bot.messages import Button
+from bot.models import ChannelIdentity, Message, OutboxItem
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,16 @@ class Pacer:
             self._next = now + self.interval
 
 
+class FollowUp(Protocol):
+    """What a failed delivery means beyond the outbox (bot/advisers/delivery.py)."""
+
+    def unreachable(
+        self, session: Session, item: OutboxItem, reason: str, now: datetime
+    ) -> None: ...
+
+    def window_closed(self, session: Session, item: OutboxItem, now: datetime) -> bool: ...
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -113,6 +123,7 @@ class Dispatcher:
         rates: Mapping[str, float] | None = None,
         batch_size: int = 200,
         max_attempts: int = len(_BACKOFF) + 1,
+        follow_up: FollowUp | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
@@ -123,8 +134,8 @@ class Dispatcher:
         self._max_attempts = max_attempts
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
-        # Where staff notifications (a young person who cannot be reached) link to.
-        self.public_url = "http://127.0.0.1:8080"
+        # What a failure means for people (bot/advisers/delivery.py), wired in by the server.
+        self._follow_up = follow_up
 
     def add_sender(self, channel: str, sender: Sender, rate: float | None = None) -> None:
         self._senders[channel] = sender
@@ -215,19 +226,18 @@ class Dispatcher:
             if error.retry_after is not None and not error.permanent:
                 # Throttling is the channel pacing us, not a failure: it does not use up tries.
                 item.attempts -= 1
-            if error.unreachable and item.identity_id is not None:
-                from bot.advisers import reach
-
-                identity = session.get(ChannelIdentity, item.identity_id)
-                if identity is not None:
-                    reach.mark_unreachable(
-                        session, identity, now, reason=error.reason, public_url=self.public_url
-                    )
+            if error.unreachable and self._follow_up is not None:
+                self._follow_up.unreachable(session, item, error.reason, now)
             if (
                 error.reason == WINDOW_CLOSED
                 and item.template is None
-                and self._fall_back_to_template(session, item, now)
+                and self._follow_up is not None
+                and self._follow_up.window_closed(session, item, now)
             ):
+                # The template goes at once: the window, not a failure, so no try used up.
+                item.status = PENDING
+                item.attempts -= 1
+                item.not_before = now
                 return
             if error.in_doubt:
                 item.status = UNCONFIRMED
@@ -276,35 +286,6 @@ class Dispatcher:
             await asyncio.to_thread(self._sent, delivery, external_id)
             sent += 1
         return sent
-
-    def _fall_back_to_template(self, session: Session, item: OutboxItem, now: datetime) -> bool:
-        """Outside WhatsApp's 24-hour window only an approved template may be sent: use the
-        council's template for this purpose if it has one (True), else leave it failed and
-        give the young person's PA a task to reach them another way (False)."""
-        yp = session.get(YoungPerson, item.young_person_id) if item.young_person_id else None
-        council = session.get(Council, yp.council_id) if yp is not None else None
-        template = (council.whatsapp_templates or {}).get(item.purpose) if council else None
-        if template is not None and yp is not None:
-            item.template = template
-            item.template_params = [yp.preferred_name]
-            item.status = PENDING
-            item.attempts -= 1  # the window, not a failure: the template goes at once
-            item.not_before = now
-            return True
-        if yp is not None:
-            from bot.advisers import notify
-
-            notify.about_young_person(
-                session,
-                yp.id,
-                yp.pa_id,
-                purpose="whatsapp_window_closed",
-                subject="A message to a young person could not go on WhatsApp (no reply "
-                "from them for over 24 hours, and no approved template)",
-                now=now,
-                public_url=self.public_url,
-            )
-        return False
 
     def recover(self, older_than: timedelta = timedelta(minutes=5)) -> int:
         """Items left 'sending' by a crash: we cannot know whether they arrived, so they are

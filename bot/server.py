@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.advisers.delivery import DeliveryFollowUp
 from bot.channels.webchat import WebChat
 from bot.outbox import Dispatcher, StoredSender
 from bot.runtime import Runtime
@@ -45,8 +46,8 @@ def build_dispatcher(
         runtime.sessions,
         runtime.engine.clock,
         {"web": StoredSender(), "terminal": StoredSender()},
+        follow_up=DeliveryFollowUp(runtime.settings.public_url),
     )
-    dispatcher.public_url = runtime.settings.public_url
     if telegram is not None:
         dispatcher.add_sender("telegram", telegram, rate=TELEGRAM_RATE)  # type: ignore[arg-type]
     if whatsapp is not None:

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from bot.content import Offer
 from bot.i18n import Translator
 from bot.keeping_in_touch import support
+from bot.messages import OutgoingMessage
 from bot.models import ChannelIdentity, Escalation, PersonalAdviser, Team, YoungPerson
-from dialogues.types import OutgoingMessage
 from nlu import NluResult
 
 

@@ -16,10 +16,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import payloads
 from bot.advisers import escalations, linking
 from bot.clock import Clock, SystemClock, age_band, age_on
 from bot.content import Offer
 from bot.i18n import Translator, normalise_language
+from bot.messages import Button, InboundMessage, OutgoingMessage, Turn
 from bot.models import (
     ChannelIdentity,
     ConversationState,
@@ -29,7 +31,7 @@ from bot.models import (
     YoungPerson,
 )
 from bot.server_keys import ERASE_KEY, erased_id, server_key
-from dialogues import payloads, routes, typed_answers
+from dialogues import routes, typed_answers
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers import (
     fallback,
@@ -44,7 +46,6 @@ from dialogues.handlers import (
 from dialogues.handlers import linking as linking_handler
 from dialogues.handlers.common import slow_down_text
 from dialogues.language_detect import detect as detect_language
-from dialogues.types import Button, InboundMessage, OutgoingMessage, Turn
 from dialogues.understanding import (
     MAX_PARSED_CHARS,
     SAFETY_INTENTS,

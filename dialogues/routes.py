@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dialogues import payloads
+from bot import payloads
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers import (
     keeping_in_touch,

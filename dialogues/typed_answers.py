@@ -10,8 +10,8 @@ import unicodedata
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import payloads
 from bot.models import ChannelIdentity, Message
-from dialogues import payloads
 
 YES, NO, OK, GOOD, NOT_GOOD, NOT_SURE = "yes", "no", "ok", "good", "not_good", "not_sure"
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot import payloads
 from bot.i18n import normalise_language
-from dialogues import payloads
 from nlu import Interpreter, NluResult
 from nlu.result import FALLBACK_INTENT
 from nlu.risk import LEGACY, NO_RISK, RiskAssessment, RiskDetector

@@ -26,11 +26,11 @@ from bot.clock import FixedClock
 from bot.content import Offer, load_offer
 from bot.db import make_engine, session_factory, upgrade
 from bot.demo import add_demo_staff, load_demo_data
+from bot.messages import InboundMessage, Turn
 from bot.models import PersonalAdviser, StaffAccount, Team
 from bot.runtime import Runtime, build_runtime
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 from dialogues.engine import DialogueEngine
-from dialogues.types import InboundMessage, Turn
 from nlu import Interpreter
 
 # Fuzz tests use the same examples on every run, so CI never fails by chance; look for new

@@ -14,10 +14,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.advisers import cover, notify
-from bot.dashboard import auth
-from bot.dashboard.access import ADMIN, EDITOR, MANAGER, PA, ROLES
-from bot.dashboard.staff_cli import StaffError, create_staff
+from bot.advisers import auth, cover, notify
+from bot.advisers.staff import ADMIN, EDITOR, MANAGER, PA, ROLES, StaffError, create_staff
 from bot.models import AuditEvent, Council, OutboxItem, PersonalAdviser, StaffAccount, Team
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.advisers import auth
 from bot.advisers.accounts import AccountError, audit
-from bot.dashboard import auth
 from bot.models import LinkCode, OutboxItem, StaffAccount
 
 log = logging.getLogger(__name__)

@@ -7,9 +7,9 @@ import time
 from collections.abc import Callable
 
 from bot.logsafe import pseudonym
+from bot.messages import InboundMessage, OutgoingMessage
 from bot.rate_limit import RateLimiter
 from dialogues.engine import DialogueEngine
-from dialogues.types import InboundMessage, OutgoingMessage
 
 log = logging.getLogger(__name__)
 

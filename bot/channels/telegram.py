@@ -34,10 +34,10 @@ from telegram.ext import (
 from bot.channels.flood import FloodGuard
 from bot.channels.text import split_text
 from bot.logsafe import pseudonym
+from bot.messages import InboundMessage, Turn
 from bot.outbox import Delivery, DeliveryError
 from bot.settings import Settings
 from dialogues.engine import DialogueEngine
-from dialogues.types import InboundMessage, Turn
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"

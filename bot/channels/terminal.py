@@ -7,8 +7,8 @@ import sys
 import uuid
 from typing import TextIO
 
+from bot.messages import InboundMessage, Turn
 from dialogues.engine import DialogueEngine
-from dialogues.types import InboundMessage, Turn
 
 CHANNEL = "terminal"
 

@@ -18,11 +18,11 @@ from bot.channels.webchat_pages import VISITOR_DAYS, Pages
 from bot.client_address import client_address
 from bot.content.model import Council
 from bot.i18n import Translator, is_rtl, normalise_language
+from bot.messages import InboundMessage
 from bot.rate_limit import RateLimiter
 from bot.server_keys import TokenSigner
 from dialogues.engine import DialogueEngine
 from dialogues.handlers.common import slow_down_text
-from dialogues.types import InboundMessage
 
 CHANNEL = "web"
 COOKIE = "carebot_visitor"

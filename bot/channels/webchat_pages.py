@@ -12,11 +12,11 @@ from urllib.parse import urlencode
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 
+from bot import payloads
 from bot.channels.phone_links import linked_html
 from bot.content.model import NATIONAL, Council
 from bot.i18n import Translator, is_rtl, normalise_language
 from bot.retention import DEFAULT_MONTHS
-from dialogues import payloads
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _COUNCIL_ID = re.compile(r"[a-z][a-z0-9-]{0,63}")

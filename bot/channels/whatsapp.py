@@ -32,10 +32,10 @@ from starlette.routing import Route
 
 from bot.channels.flood import FloodGuard
 from bot.logsafe import pseudonym
+from bot.messages import Button, InboundMessage, OutgoingMessage
 from bot.outbox import WINDOW_CLOSED, Delivery, DeliveryError
 from bot.settings import Settings
 from dialogues.engine import DialogueEngine
-from dialogues.types import Button, InboundMessage, OutgoingMessage
 
 log = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ from sqlalchemy import String, and_, cast, false, literal, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.advisers import cover
+from bot.advisers.staff import ADMIN, EDITOR, MANAGER, PA, ROLES
 from bot.models import (
     AuditEvent,
     ChannelIdentity,
@@ -17,8 +18,7 @@ from bot.models import (
     YoungPerson,
 )
 
-PA, MANAGER, EDITOR, ADMIN = "pa", "manager", "editor", "admin"
-ROLES = (PA, MANAGER, EDITOR, ADMIN)
+__all__ = ["ADMIN", "EDITOR", "MANAGER", "PA", "ROLES"]  # the roles, for the pages
 
 
 # Pages --------------------------------------------------------------------------------

@@ -13,10 +13,10 @@ from sqlalchemy.orm import sessionmaker
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.advisers import accounts, caseload, notify, password_reset
+from bot.advisers import accounts, auth, caseload, notify, password_reset
 from bot.advisers.accounts import AccountError
 from bot.clock import Clock
-from bot.dashboard import access, auth
+from bot.dashboard import access
 from bot.dashboard.access import MANAGER, PA, ROLES
 from bot.dashboard.reset_page import ResetPage
 from bot.dashboard.web import Ctx, Denied, NotFound, PageWrapper, Renderer, redirect

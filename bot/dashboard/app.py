@@ -23,10 +23,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.types import Message as AsgiMessage
 
-from bot.advisers import cover
+from bot.advisers import auth, cover
 from bot.client_address import client_address
 from bot.clock import Clock, age_band, age_on
-from bot.dashboard import access, auth, labels
+from bot.dashboard import access, labels
 from bot.dashboard.accounts import AccountPages
 from bot.dashboard.checkins import keep_in_touch
 from bot.dashboard.duty import DutyPages

@@ -12,10 +12,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from bot.advisers import password_reset
+from bot.advisers import auth, password_reset
 from bot.advisers.accounts import AccountError
 from bot.clock import Clock
-from bot.dashboard import auth
 from bot.dashboard.web import Renderer
 from bot.models import StaffAccount
 

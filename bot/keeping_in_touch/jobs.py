@@ -15,13 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.advisers import escalations, reach
 from bot.i18n import Translator, normalise_language
-from bot.keeping_in_touch import hold, planner
+from bot.keeping_in_touch import hold, messages, planner
 from bot.keeping_in_touch.planner import Planned
 from bot.keeping_in_touch.plans import plan_for
 from bot.keeping_in_touch.quiet_hours import next_allowed
+from bot.messages import OutgoingMessage
 from bot.models import ChannelIdentity, ContactPlan, Council, OutboxItem, YoungPerson
-from dialogues.handlers import keeping_in_touch as messages
-from dialogues.types import OutgoingMessage
 
 log = logging.getLogger(__name__)
 

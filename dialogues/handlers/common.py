@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
+from bot import payloads
+from bot.buttons import other_help_button, pa_again_button, talk_to_pa_button
 from bot.content import Offer
 from bot.i18n import Translator
-from dialogues import payloads
-from dialogues.types import Button
+from bot.messages import Button
+
+__all__ = [
+    "menu_buttons",
+    "other_help_button",
+    "pa_again_button",
+    "slow_down_text",
+    "talk_to_pa_button",
+    "topic_button",
+]
 
 # The topics the menu offers first, most asked-about first; others are reached by typing.
 MENU_TOPICS = ("council_tax", "housing", "money_grants", "university", "jobs", "mental_health")
-
-
-def talk_to_pa_button(t: Translator) -> Button:
-    return Button(t.gettext("Talk to my PA"), payloads.make(payloads.INTENT, "talk_to_pa"))
-
-
-def pa_again_button(t: Translator) -> Button:
-    """21 to 24 without a PA: ask for one again (dialogues/handlers/pa_support.py)."""
-    return Button(t.gettext("I'd like a PA again"), payloads.make(payloads.OPTIN, "yes"))
-
-
-def other_help_button(t: Translator) -> Button:
-    return Button(t.gettext("Other help"), payloads.make(payloads.MENU))
 
 
 def topic_button(offer: Offer, topic_id: str, council_id: str | None, t: Translator) -> Button:

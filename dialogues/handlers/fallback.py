@@ -4,13 +4,13 @@ the young person's PA to step in."""
 
 from __future__ import annotations
 
-from dialogues import payloads
+from bot import payloads
+from bot.messages import Button, OutgoingMessage
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers import pa_status
 from dialogues.handlers.common import menu_buttons
 from dialogues.handlers.pa import escalate, promise
 from dialogues.language_detect import detect as detect_language
-from dialogues.types import Button, OutgoingMessage
 from nlu.noise import is_noise
 
 ENGLISH = frozenset({"en", "en_easy"})

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from babel import Locale, UnknownLocaleError
 
+from bot import payloads
 from bot.i18n import OWN_NAMES, Translator, available_languages, babel_locale, normalise_language
-from dialogues import payloads
+from bot.messages import Button, OutgoingMessage
 from dialogues.context import Reply, TurnContext
-from dialogues.types import Button, OutgoingMessage
 
 
 def own_name(code: str) -> str:

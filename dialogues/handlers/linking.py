@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.advisers import linking
+from bot.messages import OutgoingMessage
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers.common import menu_buttons
-from dialogues.types import OutgoingMessage
 
 
 def redeem(ctx: TurnContext, code: str) -> Reply:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from bot import payloads
 from bot.content import NATIONAL, Offer, render
 from bot.i18n import Translator
-from dialogues import payloads
+from bot.messages import Button, OutgoingMessage
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers import pa_support
 from dialogues.handlers.common import other_help_button, talk_to_pa_button, topic_button
-from dialogues.types import Button, OutgoingMessage
 
 AWAITING_COUNCIL = "awaiting_council"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from bot.advisers import cover, escalations
 from bot.keeping_in_touch import support
+from bot.messages import Button, OutgoingMessage
 from bot.models import ContactPlan, Escalation, PersonalAdviser
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers.common import other_help_button, pa_again_button
-from dialogues.types import Button, OutgoingMessage
 
 
 def _hours(ctx: TurnContext, pa: PersonalAdviser) -> str:

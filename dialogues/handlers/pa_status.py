@@ -6,11 +6,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.advisers import escalations
+from bot.messages import OutgoingMessage
 from bot.models import Escalation, OutboxItem, PersonalAdviser, StaffAccount
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers import pa
 from dialogues.handlers.common import menu_buttons, other_help_button, talk_to_pa_button
-from dialogues.types import OutgoingMessage
 
 
 def status(ctx: TurnContext) -> Reply:

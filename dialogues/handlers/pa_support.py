@@ -4,13 +4,13 @@ asking for a PA again from 21 to 25 (the team is told and allocates one)."""
 from __future__ import annotations
 
 from bot.clock import age_on
-from bot.keeping_in_touch import planner, support
+from bot.keeping_in_touch import messages, planner, support
+from bot.messages import OutgoingMessage
 from bot.models import ContactPlan
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers import keeping_in_touch
 from dialogues.handlers.common import other_help_button, pa_again_button
 from dialogues.handlers.pa import escalate, pa_contact, promise
-from dialogues.types import OutgoingMessage
 
 # The topic whose answer is followed by their own choice (offer_content/*/post21_support.yml).
 TOPIC = "post21_support"
@@ -27,7 +27,7 @@ def follow_up(ctx: TurnContext) -> OutgoingMessage | None:
     plan = ctx.session.get(ContactPlan, yp.id)
     if 18 <= age < 21 and yp.support_status != support.ENDED:
         turns_21 = planner.birthday(yp.date_of_birth, 21)
-        choice = keeping_in_touch.optin_message(ctx.t, yp, turns_21)
+        choice = messages.optin_message(ctx.t, yp, turns_21)
         if support.said_no(yp, plan):
             said = _("You told us you don't want PA support after 21.")
         elif yp.support_status == support.OPTED_IN:

@@ -6,9 +6,11 @@ import re
 
 from sqlalchemy import delete, or_, select, update
 
+from bot import payloads
 from bot.advisers import notify
 from bot.keeping_in_touch.planner import MESSAGES
 from bot.keeping_in_touch.plans import plan_for
+from bot.messages import Button, OutgoingMessage
 from bot.models import (
     AuditEvent,
     ChannelIdentity,
@@ -18,10 +20,8 @@ from bot.models import (
     OutboxItem,
 )
 from bot.server_keys import ERASE_KEY, erased_id, key_in
-from dialogues import payloads
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers.common import talk_to_pa_button
-from dialogues.types import Button, OutgoingMessage
 
 # Words that ask for deletion rather than just quiet (drafts for the non-English ones).
 _DELETE_WORDS = re.compile(

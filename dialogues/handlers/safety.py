@@ -11,16 +11,16 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from bot import payloads
 from bot.advisers import escalations, notify
 from bot.clock import age_on
 from bot.content.model import SafetyService
 from bot.i18n import Translator
+from bot.messages import Button, OutgoingMessage
 from bot.models import Escalation
-from dialogues import payloads
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers.common import menu_buttons, talk_to_pa_button
 from dialogues.handlers.pa import escalate
-from dialogues.types import Button, OutgoingMessage
 from nlu.risk import LEGACY, RiskAssessment
 from nlu.risk.taxonomy import (
     ABUSE_VIOLENCE,

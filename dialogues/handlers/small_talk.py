@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dialogues import payloads, typed_answers
+from bot import payloads
+from bot.messages import Button, OutgoingMessage
+from dialogues import typed_answers
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers.common import menu_buttons, talk_to_pa_button
-from dialogues.types import Button, OutgoingMessage
 
 
 def greeting(ctx: TurnContext) -> Reply:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.advisers import escalations
+from bot.messages import InboundMessage, OutgoingMessage
 from bot.models import Escalation, OutboxItem, StaffAccount
 from dialogues.context import Reply, TurnContext
-from dialogues.types import InboundMessage, OutgoingMessage
 
 
 def handle(ctx: TurnContext, inbound: InboundMessage, text: str) -> Reply:

@@ -12,11 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
+from bot.advisers.delivery import DeliveryFollowUp
 from bot.clock import FixedClock
 from bot.db import session_factory
+from bot.messages import Button
 from bot.models import ChannelIdentity, Message, OutboxItem, StaffAccount, YoungPerson
 from bot.outbox import Delivery, DeliveryError, Dispatcher, StoredSender
-from dialogues.types import Button
 from tests.conftest import MONDAY_10AM
 
 # Exercises SQL behaviour: runs on PostgreSQL as well as SQLite.
@@ -583,6 +584,8 @@ async def test_a_wake_up_during_a_pass_is_not_lost(
 
 # --- WhatsApp's 24-hour window (Graph error 131047) ------------------------------------------
 
+FOLLOW_UP = DeliveryFollowUp("http://127.0.0.1:8080")
+
 
 def _whatsapp_item(sessions: sessionmaker, demo: None) -> tuple[int, int]:
     with sessions.begin() as session:
@@ -613,7 +616,7 @@ async def test_outside_the_window_it_falls_back_to_the_councils_template(
     with sessions.begin() as session:
         session.get(Council, "plymouth").whatsapp_templates = {"pa_reply": "pa_message_v1"}
     whatsapp = FakeSender(DeliveryError("outside the 24-hour window", permanent=True))
-    dispatcher = Dispatcher(sessions, clock, {"whatsapp": whatsapp})
+    dispatcher = Dispatcher(sessions, clock, {"whatsapp": whatsapp}, follow_up=FOLLOW_UP)
     assert await dispatcher.run_once() == 0
     queued = _item(sessions, item_id)
     assert (queued.status, queued.template, queued.template_params) == (
@@ -655,7 +658,7 @@ async def test_outside_the_window_with_no_template_the_pa_gets_a_task(
             )
         )
     whatsapp = FakeSender(DeliveryError("outside the 24-hour window", permanent=True))
-    dispatcher = Dispatcher(sessions, clock, {"whatsapp": whatsapp})
+    dispatcher = Dispatcher(sessions, clock, {"whatsapp": whatsapp}, follow_up=FOLLOW_UP)
     assert await dispatcher.run_once() == 0
     assert _item(sessions, item_id).status == "failed"
     with sessions() as session:

@@ -15,10 +15,10 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import FixedClock
 from bot.db import session_factory
+from bot.messages import InboundMessage
 from bot.models import Escalation, StaffAccount, YoungPerson
 from bot.runtime import Runtime
 from bot.settings import PROJECT_ROOT
-from dialogues.types import InboundMessage
 
 # Debian's chromium; `./dev.sh test` installs it. Without it conftest skips these tests.
 CHROMIUM = Path("/usr/bin/chromium")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from bot.messages import InboundMessage
 from bot.models import Escalation, Message
-from dialogues.types import InboundMessage
 from tests.conftest import Chat
 
 pytestmark = pytest.mark.slow

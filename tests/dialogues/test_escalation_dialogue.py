@@ -218,7 +218,7 @@ def test_a_pa_replies_to_a_notification_on_telegram(chat, engine, db_engine, sta
     # The dispatcher records the sent message's id; a reply to it threads back.
     with sessions.begin() as session:
         session.get(OutboxItem, telegram[0].id).external_id = "555001:42"
-    from dialogues.types import InboundMessage
+    from bot.messages import InboundMessage
 
     answer = engine.handle(
         InboundMessage(

@@ -3,8 +3,9 @@ so an intent added to the training data cannot silently fall to the fallback."""
 
 from __future__ import annotations
 
+from bot import payloads
 from bot.content import Offer
-from dialogues import payloads, routes
+from dialogues import routes
 from dialogues.understanding import BUTTON_INTENTS, COMMANDS, OUT_OF_SCOPE, SAFETY_INTENTS
 from nlu.result import FALLBACK_INTENT
 from nlu.training import read_data

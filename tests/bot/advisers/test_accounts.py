@@ -13,10 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.advisers import accounts, caseload, escalations, linking, password_reset
+from bot.advisers import accounts, auth, caseload, escalations, linking, password_reset
 from bot.advisers.accounts import AccountError
 from bot.clock import FixedClock
-from bot.dashboard import auth
 from bot.db import session_factory
 from bot.i18n import Translator
 from bot.models import (

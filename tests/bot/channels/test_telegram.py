@@ -442,7 +442,7 @@ async def test_flood_control_429_is_retried_after_the_wait_telegram_asks_for(
 
 def test_deep_link_start_code_links_the_chat_once(webhook: Webhook) -> None:
     from bot.advisers import linking
-    from bot.dashboard.staff_cli import create_staff
+    from bot.advisers.staff import create_staff
     from bot.models import ChannelIdentity, PersonalAdviser, YoungPerson
 
     runtime = webhook.runtime

@@ -30,12 +30,12 @@ from bot.channels.whatsapp import (
     plan,
     split_text,
 )
+from bot.messages import Button, OutgoingMessage
 from bot.models import ChannelIdentity, Escalation, Message
 from bot.outbox import Delivery, DeliveryError
 from bot.runtime import Runtime
 from bot.server import create_app
 from bot.settings import Settings, SettingsError, load_settings
-from dialogues.types import Button, OutgoingMessage
 from tests.support.fake_whatsapp import (
     API_VERSION,
     FakeWhatsApp,

@@ -12,10 +12,10 @@ from sqlalchemy.orm import sessionmaker
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from bot.advisers import auth
+from bot.advisers.staff import create_staff
 from bot.clock import FixedClock
-from bot.dashboard import auth
 from bot.dashboard.app import Dashboard
-from bot.dashboard.staff_cli import create_staff
 from bot.db import session_factory
 from bot.models import PersonalAdviser, Team
 from tests.bot.dashboard.helpers import Account, log_in

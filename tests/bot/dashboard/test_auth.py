@@ -12,10 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 from starlette.testclient import TestClient
 
+from bot.advisers import auth
+from bot.advisers.staff import StaffError, create_staff
 from bot.clock import FixedClock
-from bot.dashboard import auth
 from bot.dashboard.app import safe_next
-from bot.dashboard.staff_cli import StaffError, add_staff, create_staff, read_password
+from bot.dashboard.staff_cli import add_staff, read_password
 from bot.models import AuditEvent, StaffAccount, StaffSession
 from tests.bot.dashboard.helpers import Account, log_in, login_token
 

@@ -13,10 +13,10 @@ from sqlalchemy.orm import sessionmaker
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
+from bot.advisers import auth
+from bot.advisers.staff import create_staff
 from bot.clock import FixedClock
-from bot.dashboard import auth
 from bot.dashboard.app import SECURITY_HEADERS, Dashboard
-from bot.dashboard.staff_cli import create_staff
 from bot.models import AuditEvent, Base, Escalation, StaffAccount
 from tests.bot.dashboard.helpers import (
     Account,

@@ -1,4 +1,5 @@
-"""Frozen messages that cross the boundary between channel adapters and the engine."""
+"""Frozen messages that cross the boundary between channel adapters, the engine and the outbox
+(the normalised message in, the replies out); every layer may use them."""
 
 from __future__ import annotations
 

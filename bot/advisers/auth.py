@@ -1,4 +1,6 @@
-"""Dashboard log-in: argon2id passwords, throttling, server-side sessions and CSRF tokens."""
+"""Staff sign-in for the dashboard: argon2id passwords, throttling, server-side sessions and
+CSRF tokens. Domain code (accounts, password resets) uses it too, so it lives with the staff
+records, not in the web layer."""
 
 from __future__ import annotations
 
