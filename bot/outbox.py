@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
@@ -29,6 +30,63 @@ WINDOW_CLOSED = "outside the 24-hour window"
 UNCONFIRMED = "unconfirmed"
 # Backoff after a failure that may pass (network, throttling): 30 s, 1, 2, 4... minutes.
 _BACKOFF = (30, 60, 120, 240, 480, 960)
+
+
+def enqueue(
+    session: Session,
+    *,
+    channel: str,
+    address: str,
+    purpose: str,
+    body: str,
+    now: datetime,
+    not_before: datetime | None = None,
+    buttons: Sequence[Button] = (),
+    subject: str | None = None,
+    dedupe_key: str | None = None,
+    staff_id: int | None = None,
+    identity_id: int | None = None,
+    young_person_id: int | None = None,
+    escalation_id: int | None = None,
+    author_staff_id: int | None = None,
+    template: str | None = None,
+    template_params: Sequence[str] = (),
+    failed: str | None = None,
+) -> OutboxItem | None:
+    """The one way to queue a message, in the caller's transaction, so it goes if and only
+    if what caused it is committed. With a dedupe key already queued, nothing is added and
+    None comes back: the same message is never sent twice. `failed`: recorded as failed with
+    this reason, never sent (for staff to see, as when no WhatsApp template is approved)."""
+    item = OutboxItem(
+        channel=channel,
+        address=address,
+        purpose=purpose,
+        body=body,
+        subject=subject,
+        buttons=[{"title": b.title, "payload": b.payload} for b in buttons],
+        status=FAILED if failed is not None else PENDING,
+        error=failed,
+        not_before=not_before or now,
+        attempts=0,
+        created_at=now,
+        dedupe_key=dedupe_key,
+        staff_id=staff_id,
+        identity_id=identity_id,
+        young_person_id=young_person_id,
+        escalation_id=escalation_id,
+        author_staff_id=author_staff_id,
+        template=template,
+        template_params=list(template_params),
+    )
+    if dedupe_key is None:
+        session.add(item)
+        return item
+    try:
+        with session.begin_nested():
+            session.add(item)
+    except IntegrityError:  # queued a moment ago (another worker, a retried job)
+        return None
+    return item
 
 
 @dataclass(frozen=True)

@@ -100,3 +100,22 @@ def test_a_breach_is_caught_even_inside_a_function() -> None:
         "bot.outbox:2 imports bot.advisers.reach (domain)"
     ]
     assert breaches("bot.dashboard.app", "from dialogues.engine import DialogueEngine\n") == []
+
+
+def queued_directly(source: str) -> list[int]:
+    """Lines that make an OutboxItem themselves instead of calling outbox.enqueue()."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and ast.unparse(node.func).endswith("OutboxItem")
+    ]
+
+
+def test_outbox_enqueue_is_the_one_way_to_queue() -> None:
+    found = {
+        module: lines
+        for module, path in modules()
+        if module != "bot.outbox" and (lines := queued_directly(path.read_text(encoding="utf-8")))
+    }
+    assert found == {}
+    assert queued_directly("item = OutboxItem(channel='email')\n") == [1]

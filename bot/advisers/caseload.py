@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot import outbox
 from bot.advisers import reach
 from bot.advisers.accounts import AccountError, account_of, audit
 from bot.i18n import Translator, normalise_language
@@ -20,7 +21,6 @@ from bot.keeping_in_touch.quiet_hours import next_allowed
 from bot.models import (
     ContactPlan,
     Escalation,
-    OutboxItem,
     PersonalAdviser,
     StaffAccount,
     Team,
@@ -108,21 +108,17 @@ def _tell(
         return False
     language = normalise_language(identity.language or yp.language) or default_language
     council = yp.council
-    session.add(
-        OutboxItem(
-            channel=identity.channel,
-            address=identity.external_id,
-            purpose=PA_CHANGED,
-            identity_id=identity.id,
-            young_person_id=yp.id,
-            body=new_pa_message(Translator(language), yp, pa),
-            buttons=[],
-            status="pending",
-            not_before=next_allowed(now, council.quiet_start, council.quiet_end, council.timezone),
-            attempts=0,
-            created_at=now,
-            dedupe_key=f"{PA_CHANGED}:{yp.id}:{pa.id}:{now.isoformat()}",
-        )
+    outbox.enqueue(
+        session,
+        channel=identity.channel,
+        address=identity.external_id,
+        purpose=PA_CHANGED,
+        identity_id=identity.id,
+        young_person_id=yp.id,
+        body=new_pa_message(Translator(language), yp, pa),
+        now=now,
+        not_before=next_allowed(now, council.quiet_start, council.quiet_end, council.timezone),
+        dedupe_key=f"{PA_CHANGED}:{yp.id}:{pa.id}:{now.isoformat()}",
     )
     return True
 

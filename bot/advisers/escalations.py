@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import outbox
 from bot.advisers import cover, notify
 from bot.advisers.working_time import Hours
 from bot.keeping_in_touch import hold, support
@@ -299,7 +300,8 @@ def reply(
         from bot.advisers import reach
 
         identity = reach.last_used(reach.chats_of(session, escalation.young_person_id)) or identity
-    item = OutboxItem(
+    item = outbox.enqueue(
+        session,
         channel=identity.channel,
         address=identity.external_id,
         purpose="pa_reply",
@@ -308,13 +310,9 @@ def reply(
         escalation_id=escalation.id,
         author_staff_id=staff.id,
         body=text,
-        buttons=[],
-        status="pending",
-        not_before=now,
-        attempts=0,
-        created_at=now,
+        now=now,
     )
-    session.add(item)
+    assert item is not None  # no dedupe key: always queued
     if escalation.handling_staff_id is None:
         escalation.handling_staff_id = staff.id
         escalation.handling_since = now

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import outbox
 from bot.advisers import cover
 from bot.models import Escalation, OutboxItem, PersonalAdviser, StaffAccount, Team, YoungPerson
 
@@ -54,7 +54,9 @@ def _queue(
     young_person_id: int | None = None,
     not_before: datetime | None = None,
 ) -> None:
-    item = OutboxItem(
+    # Already queued (the same dedupe key): the same notification is never sent twice.
+    outbox.enqueue(
+        session,
         channel=channel,
         address=address,
         purpose=purpose,
@@ -63,18 +65,10 @@ def _queue(
         young_person_id=esc.young_person_id if esc is not None else young_person_id,
         subject=subject,
         body=body,
-        buttons=[],
-        status="pending",
-        not_before=not_before or now,
-        attempts=0,
-        created_at=now,
+        now=now,
+        not_before=not_before,
         dedupe_key=dedupe,
     )
-    try:
-        with session.begin_nested():
-            session.add(item)
-    except IntegrityError:
-        pass  # already queued: the same notification is never sent twice
 
 
 def _to_staff(

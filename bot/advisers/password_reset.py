@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot import outbox
 from bot.advisers import auth
 from bot.advisers.accounts import AccountError, audit
-from bot.models import LinkCode, OutboxItem, StaffAccount
+from bot.models import LinkCode, StaffAccount
 
 log = logging.getLogger(__name__)
 
@@ -85,25 +86,20 @@ def make_link(
     url = f"{public_url.rstrip('/')}{PATH}/{token}"
     if email_enabled:
         # To their log-in email whatever their notification settings: it is not a notification.
-        session.add(
-            OutboxItem(
-                channel="email",
-                address=account.email,
-                purpose=PURPOSE,
-                staff_id=account.id,
-                subject="Set your password for the staff dashboard",
-                body=(
-                    "Use this link to set your password for the leaving care bot's staff "
-                    f"dashboard. It works once, for 24 hours:\n{url}\n\n"
-                    "If you did not expect this email, tell your manager."
-                ),
-                buttons=[],
-                status="pending",
-                not_before=now,
-                attempts=0,
-                created_at=now,
-                dedupe_key=f"{PURPOSE}:{account.id}:{now.isoformat()}",
-            )
+        outbox.enqueue(
+            session,
+            channel="email",
+            address=account.email,
+            purpose=PURPOSE,
+            staff_id=account.id,
+            subject="Set your password for the staff dashboard",
+            body=(
+                "Use this link to set your password for the leaving care bot's staff "
+                f"dashboard. It works once, for 24 hours:\n{url}\n\n"
+                "If you did not expect this email, tell your manager."
+            ),
+            now=now,
+            dedupe_key=f"{PURPOSE}:{account.id}:{now.isoformat()}",
         )
     audit(
         session,

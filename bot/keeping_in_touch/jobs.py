@@ -10,9 +10,9 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import outbox
 from bot.advisers import escalations, reach
 from bot.i18n import Translator, normalise_language
 from bot.keeping_in_touch import hold, messages, planner
@@ -232,40 +232,34 @@ def _queue(
     language = normalise_language(identity.language or yp.language) or default_language
     message = _message_for(event, yp, Translator(language), council)
     template = None
-    status, error = "pending", None
+    failed = None
     if identity.channel == "whatsapp" and (
         identity.last_seen_at is None or now - identity.last_seen_at > WHATSAPP_WINDOW
     ):
         # Outside the 24-hour window only an approved template may be sent.
         template = (council.whatsapp_templates or {}).get(event.kind)
         if template is None:
-            status, error = "failed", f"no approved WhatsApp template for {event.kind}"
-    item = OutboxItem(
+            failed = f"no approved WhatsApp template for {event.kind}"
+    item = outbox.enqueue(
+        session,
         channel=identity.channel,
         address=identity.external_id,
         purpose=event.kind,
         identity_id=identity.id,
         young_person_id=yp.id,
         body=message.text,
-        buttons=[{"title": b.title, "payload": b.payload} for b in message.buttons],
-        status=status,
-        error=error,
+        buttons=message.buttons,
+        failed=failed,
+        now=now,
         # Picked up late (the bot was down, a chat was linked in the evening): still not at night.
         not_before=next_allowed(
             max(event.due_at, now), council.quiet_start, council.quiet_end, council.timezone
         ),
-        attempts=0,
-        created_at=now,
         dedupe_key=event.key,
         template=template,
         template_params=[yp.preferred_name] if template else [],
     )
-    try:
-        with session.begin_nested():
-            session.add(item)
-    except IntegrityError:  # another planner queued it a moment ago
-        return False
-    return True
+    return item is not None  # None: another planner queued it a moment ago
 
 
 def schedule(
