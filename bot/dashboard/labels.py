@@ -58,6 +58,19 @@ KINDS = {
     "other": "sent something the bot cannot show",
 }
 
+# What the bot sends to keep in touch, and the answers it gets.
+KEEP_IN_TOUCH = {
+    "checkin": "Check-in",
+    "checkin_reminder": "Check-in reminder",
+    "optin_prompt": "Question about PA support after 21",
+    "optin_reminder": "Reminder about PA support after 21",
+    "birthday_reminder": "Birthday reminder: they can still ask for a PA",
+    "closing": "Closing message at 25",
+    "yes": "Yes, keep my PA",
+    "no": "No thanks",
+    "not_sure": "Not sure yet",
+}
+
 ROLES = {"pa": "PA", "manager": "Team manager", "editor": "Content editor", "admin": "Admin"}
 
 CHANNELS = {

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import logging
 
-import anyio
 from sqlalchemy.orm import sessionmaker
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.advisers import auth, password_reset
 from bot.advisers.accounts import AccountError
 from bot.clock import Clock
-from bot.dashboard.web import Renderer
+from bot.dashboard.web import Renderer, is_https, serve
 from bot.models import StaffAccount
 
 log = logging.getLogger(__name__)
@@ -25,6 +24,8 @@ FORM_MAX_AGE = 60 * 60
 
 
 class ResetPage:
+    """The public page that sets a password from a one-time link."""
+
     def __init__(
         self, render: Renderer, sessions: sessionmaker, clock: Clock, csrf: auth.LoginCsrf
     ) -> None:
@@ -34,21 +35,14 @@ class ResetPage:
         self._csrf = csrf
 
     def routes(self) -> list[Route]:
+        """Its one route, outside the logged-in pages."""
         return [
             Route(f"{password_reset.PATH}/{{token}}", self.endpoint, methods=["GET", "POST"]),
         ]
 
     async def endpoint(self, request: Request) -> Response:
-        # The dashboard's own form reader and headers (imported here: app imports this).
-        from bot.dashboard.app import _read_form, _secure
-
-        form: dict[str, str] | None = {}
-        if request.method == "POST":
-            form = await _read_form(request)
-            if form is None:
-                return _secure(HTMLResponse("The form is too large.", status_code=413))
-        response = await anyio.to_thread.run_sync(self._run, request, form)
-        return _secure(response)
+        """The page: the form on GET, the new password on POST."""
+        return await serve(request, self._run)
 
     def _run(self, request: Request, form: dict[str, str]) -> Response:
         token = request.path_params["token"]
@@ -111,6 +105,6 @@ class ResetPage:
             path=password_reset.PATH,
             httponly=True,
             samesite="strict",
-            secure=request.url.scheme == "https",
+            secure=is_https(request),
         )
         return response
