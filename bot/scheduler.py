@@ -14,8 +14,10 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
+from bot import retention
 from bot.advisers import escalations
 from bot.clock import Clock
+from bot.keeping_in_touch import jobs
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +70,6 @@ def check_deadlines() -> int:
 
 def keep_in_touch() -> int:
     """Queue the check-ins, opt-in prompts and birthday messages that are due."""
-    from bot.keeping_in_touch import jobs
-
     ctx = _current()
     counts = jobs.run(
         ctx.sessions,
@@ -84,8 +84,6 @@ def keep_in_touch() -> int:
 
 def apply_retention() -> int:
     """Delete conversation text past each council's retention period."""
-    from bot import retention
-
     ctx = _current()
     months = ctx.retention_months() if ctx.retention_months is not None else {}
     with ctx.sessions.begin() as session:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import payloads
-from bot.advisers import escalations, linking
+from bot.advisers import escalations, linking, reach
 from bot.clock import Clock, SystemClock, age_band, age_on
 from bot.content import Offer
 from bot.i18n import Translator, normalise_language
@@ -200,8 +200,6 @@ class DialogueEngine:
     def mark_unreachable(self, channel: str, sender_id: str, reason: str = "blocked") -> None:
         """The channel says this chat cannot be reached (a blocked bot): record it once and
         tell the young person's PA."""
-        from bot.advisers import reach
-
         with self._sessions.begin() as session:
             identity = self._identity(session, channel, sender_id)
             reach.mark_unreachable(
@@ -446,55 +444,104 @@ class DialogueEngine:
     def _route_inner(
         self, ctx: TurnContext, inbound: InboundMessage, text: str, u: Understanding
     ) -> Reply:
+        """The first step that has an answer answers, in this order: safety, a PA holding
+        the conversation, what cannot be read, a button, the conversation's own state, and
+        then what the message means."""
         ctx.nlu = u.nlu
-        # Safety first, whatever state the conversation is in and whatever was sent.
-        if u.safety is not None:
-            seen = self._language_to_offer(ctx, inbound, text) or self._risk_language(ctx, u)
-            if seen is not None:
-                # What to do now, in the language they wrote in, before anything else.
-                ctx.t = Translator(seen)
-            return safety.safety(ctx, u.safety, u.risk)
+        steps = (
+            self._safety_first,
+            self._while_a_pa_handles_it,
+            self._unreadable,
+            self._pressed,
+            self._in_context,
+        )
+        for step in steps:
+            reply = step(ctx, inbound, text, u)
+            if reply is not None:
+                return reply
+        return self._by_meaning(ctx, u)
+
+    def _safety_first(
+        self, ctx: TurnContext, inbound: InboundMessage, text: str, u: Understanding
+    ) -> Reply | None:
+        """Safety first, whatever state the conversation is in and whatever was sent."""
+        if u.safety is None:
+            return None
+        seen = self._language_to_offer(ctx, inbound, text) or self._risk_language(ctx, u)
+        if seen is not None:
+            # What to do now, in the language they wrote in, before anything else.
+            ctx.t = Translator(seen)
+        return safety.safety(ctx, u.safety, u.risk)
+
+    @staticmethod
+    def _while_a_pa_handles_it(
+        ctx: TurnContext, inbound: InboundMessage, text: str, u: Understanding
+    ) -> Reply | None:
+        """Their PA has the conversation: the bot stays quiet and tells the PA instead (once),
+        except for stop and delete, which are theirs to ask for at any time."""
         held = escalations.handling(ctx.session, ctx.identity)
-        if held is not None:
-            # Their PA has the conversation: the bot stays quiet and tells the PA instead
-            # (once), except for stop and delete, which are theirs to ask for at any time.
-            escalations.new_message_while_handling(
-                ctx.session, held, now=ctx.now, public_url=ctx.public_url
-            )
-            if u.intent == "data_delete" and u.command is not None:
-                return privacy.stop_or_delete(ctx)
-            if u.payload is not None and u.payload.kind == payloads.PRIVACY:
-                return privacy.privacy_button(ctx, u.payload.value)
-            return Reply([])
+        if held is None:
+            return None
+        escalations.new_message_while_handling(
+            ctx.session, held, now=ctx.now, public_url=ctx.public_url
+        )
+        if u.intent == "data_delete" and u.command is not None:
+            return privacy.stop_or_delete(ctx)
+        if u.payload is not None and u.payload.kind == payloads.PRIVACY:
+            return privacy.privacy_button(ctx, u.payload.value)
+        return Reply([])
+
+    @staticmethod
+    def _unreadable(
+        ctx: TurnContext, inbound: InboundMessage, text: str, u: Understanding
+    ) -> Reply | None:
+        """A sticker, nothing at all, or more text than anyone asks a question in."""
         if inbound.kind not in ("text", "button"):
             return small_talk.non_text(ctx)
         if inbound.kind == "text" and not text:
             return small_talk.empty(ctx)
         if len(text) > MAX_PARSED_CHARS:
             return small_talk.too_long(ctx)
-        if u.payload is not None:
-            pressed = routes.PAYLOAD_ROUTES.get(u.payload.kind)
-            if pressed is not None:
-                return pressed(ctx, u.payload.value)
-        elif inbound.kind == "button":
-            return small_talk.menu(ctx)
-        if safety.still_after_risk(ctx) and u.payload is None and self._vague(ctx, u):
+        return None
+
+    @staticmethod
+    def _pressed(
+        ctx: TurnContext, inbound: InboundMessage, text: str, u: Understanding
+    ) -> Reply | None:
+        """A button with its own route; a forged or stale one gets the menu."""
+        if u.payload is None:
+            return small_talk.menu(ctx) if inbound.kind == "button" else None
+        pressed = routes.PAYLOAD_ROUTES.get(u.payload.kind)
+        return pressed(ctx, u.payload.value) if pressed is not None else None
+
+    def _in_context(
+        self, ctx: TurnContext, inbound: InboundMessage, text: str, u: Understanding
+    ) -> Reply | None:
+        """What the conversation so far makes of a typed message: after a risk, a vague
+        message is a safety check; stop words; the note after "Not good"; a council name."""
+        typed = u.payload is None
+        if typed and safety.still_after_risk(ctx) and self._vague(ctx, u):
             # Read in the light of the risk message just before: check they are safe.
             return safety.are_you_safe(ctx)
         if u.intent == "data_delete" and u.command is not None:
             # Only an explicit stop word or /stop stops messages at once.
             return privacy.stop_or_delete(ctx)
         if (
-            ctx.state == keeping_in_touch.AWAITING_CHECKIN_NOTE
-            and u.payload is None
+            typed
+            and ctx.state == keeping_in_touch.AWAITING_CHECKIN_NOTE
             and u.command is None
             and u.intent not in ("data_delete", "restart")
         ):
             return keeping_in_touch.checkin_note(ctx)
-        if ctx.state == offer.AWAITING_COUNCIL and u.payload is None:
-            typed = self._council_named(ctx, text)
-            if typed is not None:
-                return offer.choose_council(ctx, typed)
+        if typed and ctx.state == offer.AWAITING_COUNCIL:
+            council = self._council_named(ctx, text)
+            if council is not None:
+                return offer.choose_council(ctx, council)
+        return None
+
+    def _by_meaning(self, ctx: TurnContext, u: Understanding) -> Reply:
+        """What the message means: a risk only the topic classifier read is asked about, a
+        past one gets a gentle word, the rest goes by intent."""
         if u.risk.check is not None and u.payload is None and u.command is None:
             # Only the topic classifier read a risk: ask before alarming anyone.
             return safety.check(ctx, u.risk.check)

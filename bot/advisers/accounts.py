@@ -14,44 +14,15 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.advisers import auth, cover, notify
+from bot.advisers import auth, caseload, cover, notify, password_reset
 from bot.advisers.staff import ADMIN, EDITOR, MANAGER, PA, ROLES, StaffError, create_staff
-from bot.models import AuditEvent, Council, OutboxItem, PersonalAdviser, StaffAccount, Team
+from bot.advisers.staff_records import AccountError, actor_of, audit
+from bot.models import Council, OutboxItem, PersonalAdviser, StaffAccount, Team
 
 log = logging.getLogger(__name__)
 
 # What young people may be given to call: digits, spaces, a leading +, brackets and dashes.
 _PHONE = re.compile(r"\+?[0-9][0-9 ()-]{5,38}")
-
-
-class AccountError(ValueError):
-    """The change cannot be made as asked; the message says why, for staff."""
-
-
-def actor_of(by: StaffAccount | None) -> str:
-    """Who did it, as the audit log names them: a member of staff, or the command line."""
-    return f"staff:{by.id}" if by is not None else "cli"
-
-
-def audit(
-    session: Session,
-    now: datetime,
-    by: StaffAccount | None,
-    action: str,
-    subject_type: str,
-    subject_id: int,
-    **detail: object,
-) -> None:
-    session.add(
-        AuditEvent(
-            at=now,
-            actor=actor_of(by),
-            action=action,
-            subject_type=subject_type,
-            subject_id=str(subject_id),
-            detail=dict(detail),
-        )
-    )
 
 
 def _people(count: int) -> str:
@@ -81,12 +52,6 @@ def pa_by_email(session: Session, email: str) -> PersonalAdviser:
     if pa is None:
         raise AccountError("There is no PA record for that email.")
     return pa
-
-
-def account_of(session: Session, pa: PersonalAdviser) -> StaffAccount | None:
-    return session.execute(
-        select(StaffAccount).where(StaffAccount.pa_id == pa.id)
-    ).scalar_one_or_none()
 
 
 def _other_active_admins(session: Session, account: StaffAccount) -> int:
@@ -233,8 +198,6 @@ def deactivate(
         .values(status="cancelled", error="account deactivated")
         .execution_options(synchronize_session="fetch")
     )
-    from bot.advisers import caseload, password_reset
-
     password_reset.expire_links(session, account, now)
     caseload.hand_back(session, caseload.handled_by(session, account.id), account.id, by, now)
     warnings = []

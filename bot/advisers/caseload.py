@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.advisers import reach
-from bot.advisers.accounts import AccountError, account_of, audit
+from bot.advisers.staff_records import AccountError, account_of, audit
 from bot.i18n import Translator, normalise_language
 from bot.keeping_in_touch import hold
 from bot.keeping_in_touch.quiet_hours import next_allowed

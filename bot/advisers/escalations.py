@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.advisers import cover, notify
+from bot.advisers import cover, notify, reach
 from bot.advisers.working_time import Hours
 from bot.keeping_in_touch import hold, support
 from bot.models import (
@@ -297,8 +297,6 @@ def reply(
     assert identity is not None
     if escalation.young_person_id is not None:
         # One person, several chats: the reply goes to the one they used last.
-        from bot.advisers import reach
-
         identity = reach.last_used(reach.chats_of(session, escalation.young_person_id)) or identity
     item = outbox.enqueue(
         session,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.advisers import auth
-from bot.advisers.accounts import AccountError, audit
+from bot.advisers.staff_records import AccountError, audit
 from bot.models import LinkCode, StaffAccount
 
 log = logging.getLogger(__name__)

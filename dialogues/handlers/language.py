@@ -8,6 +8,7 @@ from bot import payloads
 from bot.i18n import OWN_NAMES, Translator, available_languages, babel_locale, normalise_language
 from bot.messages import Button, OutgoingMessage
 from dialogues.context import Reply, TurnContext
+from dialogues.handlers.small_talk import menu as topic_menu
 
 
 def own_name(code: str) -> str:
@@ -40,8 +41,6 @@ def choose(ctx: TurnContext, code: str) -> Reply:
     ctx.t = Translator(chosen)
     _ = ctx.t.gettext
     text = _("OK, I'll write in {language} from now on.").format(language=own_name(chosen))
-    from dialogues.handlers.small_talk import menu as topic_menu
-
     follow = topic_menu(ctx)
     return Reply([OutgoingMessage(text), *follow.messages])
 

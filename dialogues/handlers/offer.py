@@ -12,6 +12,7 @@ from bot.messages import Button, OutgoingMessage
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers import pa_support
 from dialogues.handlers.common import other_help_button, talk_to_pa_button, topic_button
+from dialogues.handlers.small_talk import menu
 
 AWAITING_COUNCIL = "awaiting_council"
 
@@ -128,6 +129,4 @@ def choose_council(ctx: TurnContext, council_id: str) -> Reply:
     pending = ctx.state_data.get("topic") if ctx.state == AWAITING_COUNCIL else None
     if pending:
         return compose_answer(ctx.offer, ctx.council_id, pending, **_for(ctx))
-    from dialogues.handlers.small_talk import menu
-
     return menu(ctx)

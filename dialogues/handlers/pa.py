@@ -124,6 +124,30 @@ def escalate(ctx: TurnContext, reason: str, urgency: str = escalations.NORMAL) -
     ).escalation
 
 
+def _first_line(
+    ctx: TurnContext,
+    esc: Escalation,
+    pa: PersonalAdviser | None,
+    told: set[str],
+    covering: str | None,
+) -> str | None:
+    """Who was told, outside the PA's working hours or without a PA (None: nobody)."""
+    _ = ctx.t.gettext
+    if pa is not None and "pa" in told and "duty" in told:
+        return _("{name} isn't working right now, so I've told {name} and the duty team.")
+    if pa is not None and "pa" in told:
+        return _("{name} isn't working right now, so I've left {name} a message.")
+    if pa is not None and covering is not None:
+        return _("{name} is away, so I've asked {cover}, who is covering for them.")
+    if pa is not None and "duty" in told and esc.routing == escalations.PA_AWAY:
+        return _("{name} is away, so I've told the duty team.")
+    if pa is None and told:
+        return _("You don't have a PA named yet, so I've asked your leaving care team.")
+    if told:
+        return _("I've passed this to your leaving care team.")
+    return None
+
+
 def promise(ctx: TurnContext, esc: Escalation) -> str:
     """Who will get back to them and by when: only who the routing really told."""
     _ = ctx.t.gettext
@@ -142,20 +166,7 @@ def promise(ctx: TurnContext, esc: Escalation) -> str:
             lines.append(_("{name} will reply by {when}.").format(name=pa.name, when=when))
         lines.append(_("If you are in danger now, call 999."))
         return "\n".join(lines)
-    if pa is not None and "pa" in told and "duty" in told:
-        first = _("{name} isn't working right now, so I've told {name} and the duty team.")
-    elif pa is not None and "pa" in told:
-        first = _("{name} isn't working right now, so I've left {name} a message.")
-    elif pa is not None and covering is not None:
-        first = _("{name} is away, so I've asked {cover}, who is covering for them.")
-    elif pa is not None and "duty" in told and esc.routing == escalations.PA_AWAY:
-        first = _("{name} is away, so I've told the duty team.")
-    elif pa is None and told:
-        first = _("You don't have a PA named yet, so I've asked your leaving care team.")
-    elif told:
-        first = _("I've passed this to your leaving care team.")
-    else:
-        first = None
+    first = _first_line(ctx, esc, pa, told, covering)
     if first is None:
         lines = [_("I couldn't pass this on to anyone just now.")]
         if team is not None:
