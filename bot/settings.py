@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 # The repository root: content, locales and the NLU data live beside the packages.
@@ -178,39 +179,89 @@ def _whatsapp_settings(env: Mapping[str, str]) -> dict[str, str | None]:
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and check every setting; raise SettingsError naming the first bad one."""
     env = os.environ if env is None else env
+    # Checked in a fixed order: with several wrong, the error always names the same one.
     data_dir = _path(env, "CAREBOT_DATA_DIR", PROJECT_ROOT / "var")
+    database_url = _database_url(env, data_dir)
+    raw_port = env.get("CAREBOT_PORT", "").strip() or "8080"
+    port = _port("CAREBOT_PORT", raw_port)
+    log_level = _log_level(env)
+    content_dir = _content_dir(env)
+    default_language = _default_language(env)
+    telegram = _telegram_settings(env)
+    host = env.get("CAREBOT_HOST", "127.0.0.1").strip() or "127.0.0.1"
+    public_url = _http_url(
+        "CAREBOT_PUBLIC_URL",
+        env.get("CAREBOT_PUBLIC_URL", "").strip() or f"http://{host}:{raw_port}",
+        https=False,
+    )
+    smtp = _smtp_settings(env)
+    whatsapp = _whatsapp_settings(env)
+    frame_ancestors = _frame_ancestors(env.get("CAREBOT_FRAME_ANCESTORS", ""))
 
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        host=host,
+        port=port,
+        content_dir=content_dir,
+        model_path=_path(env, "CAREBOT_MODEL_PATH", data_dir / "models" / "nlu.tar.gz"),
+        default_language=default_language,
+        default_council=_optional(env, "CAREBOT_DEFAULT_COUNCIL"),
+        log_level=log_level,
+        public_url=public_url,
+        frame_ancestors=frame_ancestors,
+        trusted_proxies=_trusted_proxies(env.get("CAREBOT_TRUSTED_PROXIES", "")),
+        **telegram,
+        **smtp,
+        **whatsapp,
+    )
+
+
+def _database_url(env: Mapping[str, str], data_dir: Path) -> str:
     database_url = env.get("DATABASE_URL", "").strip() or f"sqlite:///{data_dir / 'carebot.db'}"
     if not database_url.startswith(("sqlite:", "postgresql:", "postgresql+")):
         raise SettingsError(
             "DATABASE_URL must start with sqlite: or postgresql:, "
             f"got {database_url.split(':')[0]!r}"
         )
+    return database_url
 
-    raw_port = env.get("CAREBOT_PORT", "").strip() or "8080"
-    if not raw_port.isdigit() or not 1 <= int(raw_port) <= 65535:
-        raise SettingsError(
-            f"CAREBOT_PORT must be a whole number from 1 to 65535, got {raw_port!r}"
-        )
 
+def _port(name: str, raw: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise SettingsError(f"{name} must be a whole number from 1 to 65535, got {raw!r}")
+    return int(raw)
+
+
+def _log_level(env: Mapping[str, str]) -> str:
     log_level = env.get("CAREBOT_LOG_LEVEL", "").strip().upper() or "INFO"
     if log_level not in _LOG_LEVELS:
         raise SettingsError(
             f"CAREBOT_LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}, got {log_level!r}"
         )
+    return log_level
 
+
+def _content_dir(env: Mapping[str, str]) -> Path:
     content_dir = _path(env, "CAREBOT_CONTENT_DIR", PROJECT_ROOT / "offer_content")
     if not content_dir.is_dir():
         raise SettingsError(
             f"CAREBOT_CONTENT_DIR must be a folder of content files, {content_dir} is not"
         )
+    return content_dir
 
+
+def _default_language(env: Mapping[str, str]) -> str:
     default_language = env.get("CAREBOT_DEFAULT_LANGUAGE", "en").strip() or "en"
     if not (PROJECT_ROOT / "locales" / default_language).is_dir() and default_language != "en":
         raise SettingsError(
             f"CAREBOT_DEFAULT_LANGUAGE must be a language under locales/, got {default_language!r}"
         )
+    return default_language
 
+
+def _telegram_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """The TELEGRAM_* settings; a webhook needs its secret."""
     telegram_token = _optional(env, "TELEGRAM_TOKEN")
     if telegram_token and ":" not in telegram_token:
         raise SettingsError("TELEGRAM_TOKEN does not look like a BotFather token (it has no ':')")
@@ -230,58 +281,37 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         env.get("TELEGRAM_API_BASE_URL", "").strip() or "https://api.telegram.org/bot",
         https=False,
     )
+    username = _optional(env, "TELEGRAM_BOT_USERNAME") or ""
+    return {
+        "telegram_token": telegram_token,
+        "telegram_webhook_url": webhook_url,
+        "telegram_webhook_secret": webhook_secret,
+        "telegram_api_base_url": api_base,
+        "telegram_bot_username": username.lstrip("@") or None,
+    }
 
-    host = env.get("CAREBOT_HOST", "127.0.0.1").strip() or "127.0.0.1"
-    public_url = _http_url(
-        "CAREBOT_PUBLIC_URL",
-        env.get("CAREBOT_PUBLIC_URL", "").strip() or f"http://{host}:{raw_port}",
-        https=False,
-    )
+
+def _smtp_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """The SMTP_* settings; the port defaults to the one for the chosen security."""
     smtp_host = _optional(env, "SMTP_HOST")
     smtp_security = env.get("SMTP_SECURITY", "").strip().lower() or "starttls"
     if smtp_security not in ("none", "starttls", "ssl"):
         raise SettingsError(f"SMTP_SECURITY must be none, starttls or ssl, got {smtp_security!r}")
     default_smtp_port = {"none": "25", "starttls": "587", "ssl": "465"}[smtp_security]
-    raw_smtp_port = env.get("SMTP_PORT", "").strip() or default_smtp_port
-    if not raw_smtp_port.isdigit() or not 1 <= int(raw_smtp_port) <= 65535:
-        raise SettingsError(
-            f"SMTP_PORT must be a whole number from 1 to 65535, got {raw_smtp_port!r}"
-        )
+    smtp_port = _port("SMTP_PORT", env.get("SMTP_PORT", "").strip() or default_smtp_port)
     smtp_from = env.get("SMTP_FROM", "").strip()
     if smtp_host and "@" not in smtp_from:
         raise SettingsError(
             "SMTP_FROM (the notification sender's email address) is required with SMTP_HOST"
         )
-
-    whatsapp = _whatsapp_settings(env)
-    frame_ancestors = _frame_ancestors(env.get("CAREBOT_FRAME_ANCESTORS", ""))
-
-    return Settings(
-        data_dir=data_dir,
-        database_url=database_url,
-        host=host,
-        port=int(raw_port),
-        content_dir=content_dir,
-        model_path=_path(env, "CAREBOT_MODEL_PATH", data_dir / "models" / "nlu.tar.gz"),
-        default_language=default_language,
-        default_council=_optional(env, "CAREBOT_DEFAULT_COUNCIL"),
-        log_level=log_level,
-        telegram_token=telegram_token,
-        telegram_webhook_url=webhook_url,
-        telegram_webhook_secret=webhook_secret,
-        telegram_api_base_url=api_base,
-        telegram_bot_username=(_optional(env, "TELEGRAM_BOT_USERNAME") or "").lstrip("@") or None,
-        public_url=public_url,
-        smtp_host=smtp_host,
-        smtp_port=int(raw_smtp_port),
-        smtp_security=smtp_security,
-        smtp_username=_optional(env, "SMTP_USERNAME"),
-        smtp_password=_optional(env, "SMTP_PASSWORD"),
-        smtp_from=smtp_from or "carebot@localhost",
-        frame_ancestors=frame_ancestors,
-        trusted_proxies=_trusted_proxies(env.get("CAREBOT_TRUSTED_PROXIES", "")),
-        **whatsapp,
-    )
+    return {
+        "smtp_host": smtp_host,
+        "smtp_port": smtp_port,
+        "smtp_security": smtp_security,
+        "smtp_username": _optional(env, "SMTP_USERNAME"),
+        "smtp_password": _optional(env, "SMTP_PASSWORD"),
+        "smtp_from": smtp_from or "carebot@localhost",
+    }
 
 
 def _trusted_proxies(raw: str) -> frozenset[str]:

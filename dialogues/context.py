@@ -19,6 +19,10 @@ from nlu import NluResult
 
 @dataclass
 class TurnContext:
+    """Everything a handler may read about this turn: the database session, who is writing,
+    their record, language and council, the offer, and the conversation state so far.
+    Handlers may change it (a chosen language, a council), and the engine sees the change."""
+
     session: Session
     identity: ChannelIdentity
     young_person: YoungPerson | None
@@ -40,6 +44,8 @@ class TurnContext:
 
     @property
     def today(self) -> date:
+        """The UTC date of `now` (the engine's clock): not London's date just after midnight in
+        summer, so age checks on a birthday can be an hour late."""
         return self.now.date()
 
     def current_pa(self) -> PersonalAdviser | None:
@@ -66,6 +72,9 @@ class TurnContext:
 
 @dataclass
 class Reply:
+    """What a handler answers with: the messages to send, and what the engine should remember
+    (the new state, a topic for the record, an escalation it opened, a miss, an erasure)."""
+
     messages: list[OutgoingMessage]
     topic: str | None = None
     # The conversation state after this turn; None clears it.

@@ -73,6 +73,9 @@ def clean_text(text: str | None) -> str:
 
 
 class DialogueEngine:
+    """The bot's one way in for every channel and the CLI: each message is stored, understood,
+    answered by a handler and its reply stored, in one transaction per turn."""
+
     def __init__(
         self,
         sessions: sessionmaker,
@@ -105,6 +108,8 @@ class DialogueEngine:
     # -- public API used by channel adapters and the CLI ----------------------------------
 
     def handle(self, inbound: InboundMessage) -> Turn:
+        """Answer one inbound message. Turns for one chat run one at a time in this process (a
+        second message waits); a redelivered message id gets the stored reply, not a new one."""
         with self._lock_for(inbound.channel, inbound.sender_id):
             started = time.perf_counter()
             turn = self._handle(inbound)

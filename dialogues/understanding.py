@@ -68,6 +68,9 @@ RESTART_WORDS = frozenset({"start again", "restart", "start messages", "resume"}
 
 @dataclass(frozen=True)
 class Understanding:
+    """What the bot made of one message: the intent, and how sure; the button or command it
+    came from; and the safety category if a risk was raised (which then wins)."""
+
     intent: str | None
     confidence: float | None
     nlu: NluResult | None = None
@@ -89,11 +92,16 @@ class Understanding:
 
 
 class Understander:
+    """Reads a message as the engine does: a button or lone command first, then stop and
+    restart phrases, then the topic classifier and risk detection. No database calls."""
+
     def __init__(self, interpreter: Interpreter, risk: RiskDetector) -> None:
         self._interpreter = interpreter
         self._risk = risk
 
     def button(self, raw_payload: str | None, topics: frozenset[str]) -> Understanding:
+        """A pressed button (or a typed answer the engine matched to one) as an intent; a forged
+        or stale payload gives no intent at all."""
         payload = payloads.parse(raw_payload)
         # A forged or stale button is no intent at all (and its value never reaches a log).
         if (
@@ -144,6 +152,8 @@ class Understander:
         return Understanding(intent=hit, confidence=1.0 if hit else None, safety=hit, risk=risk)
 
     def text(self, text: str) -> Understanding:
+        """A typed message: a lone command or a stop or restart phrase wins outright; anything
+        else is classified and risk-checked, and a risk wins over any intent or command."""
         if not text or len(text) > MAX_PARSED_CHARS:
             return self.unparsed(text)
         command = text.split()[0].lower() if text.startswith("/") else None

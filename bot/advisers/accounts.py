@@ -30,6 +30,8 @@ def _people(count: int) -> str:
 
 
 def account_by_email(session: Session, email: str) -> StaffAccount:
+    """The account with this log-in email (spaces and case ignored), for the `carebot staff`
+    commands; AccountError when there is none."""
     account = session.execute(
         select(StaffAccount).where(StaffAccount.email == email.strip().lower())
     ).scalar_one_or_none()
@@ -66,6 +68,8 @@ def _other_active_admins(session: Session, account: StaffAccount) -> int:
 
 @dataclass(frozen=True)
 class Added:
+    """A PA just added: their new log-in account and their PA record."""
+
     account: StaffAccount
     pa: PersonalAdviser
 
@@ -170,6 +174,9 @@ def change_role(
 
 @dataclass(frozen=True)
 class Deactivated:
+    """What deactivating did: sessions ended (0 if already inactive), young people still named
+    on them, and warnings the admin should act on."""
+
     sessions_ended: int
     caseload: int
     warnings: list[str] = field(default_factory=list)

@@ -46,6 +46,7 @@ _dummy_hash: tuple[PasswordHasher, str] | None = None
 
 
 def hash_password(password: str) -> str:
+    """An argon2id hash of a new password, by the module's `hasher` (tests use a cheap one)."""
     return hasher.hash(password)
 
 
@@ -199,6 +200,7 @@ def _verify_dummy(password: str) -> None:
 
 
 def token_hash(token: str) -> str:
+    """The SHA-256 a session token is stored as: the table never holds the cookie's own value."""
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
@@ -279,12 +281,16 @@ class LoginCsrf:
     key: bytes
 
     def new_nonce(self) -> str:
+        """A fresh random nonce for the form's cookie, one for each form shown."""
         return secrets.token_urlsafe(24)
 
     def token_for(self, nonce: str) -> str:
+        """The token the form carries for this nonce: an HMAC under the server key."""
         return hmac.new(self.key, b"login:" + nonce.encode(), hashlib.sha256).hexdigest()
 
     def check(self, nonce: str | None, token: object) -> bool:
+        """The form's token fits the cookie's nonce (in constant time); a missing or over-long
+        nonce never does."""
         if not nonce or len(nonce) > 64:
             return False
         return csrf_ok(self.token_for(nonce), token)

@@ -35,6 +35,9 @@ PA_CHANGED = "pa_changed"
 
 @dataclass(frozen=True)
 class Reassigned:
+    """What a reassignment did: young people moved, open escalations moved with them, and how
+    many were sent a message about their new PA."""
+
     moved: int
     escalations: int
     told: int  # a message is queued
@@ -42,6 +45,7 @@ class Reassigned:
 
 
 def caseload_of(session: Session, pa: PersonalAdviser) -> list[YoungPerson]:
+    """The young people whose named PA this is, by name, for choosing whom to move."""
     return list(
         session.execute(
             select(YoungPerson)
@@ -85,6 +89,7 @@ def choices(
 
 
 def new_pa_message(t: Translator, yp: YoungPerson, pa: PersonalAdviser) -> str:
+    """The message telling a young person who their new PA is and how to reach them."""
     _ = t.gettext
     return "\n".join(
         [
@@ -124,6 +129,7 @@ def _tell(
 
 
 def handled_by(session: Session, staff_id: int) -> list[Escalation]:
+    """Unresolved escalations whose conversation this member of staff has taken over."""
     return list(
         session.execute(
             select(Escalation).where(

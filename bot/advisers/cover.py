@@ -21,6 +21,7 @@ class CoverError(ValueError):
 
 
 def local_day(now: datetime) -> date:
+    """Today's date in England: away dates are English days, whatever the time zone of `now`."""
     return now.astimezone(LOCAL).date()
 
 

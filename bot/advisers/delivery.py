@@ -14,6 +14,8 @@ from bot.models import ChannelIdentity, Council, OutboxItem, YoungPerson
 
 
 class DeliveryFollowUp:
+    """The outbox's `FollowUp`: what a failed delivery means for the young person and their PA."""
+
     def __init__(self, public_url: str) -> None:
         # Where staff notifications link to.
         self.public_url = public_url

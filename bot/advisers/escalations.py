@@ -50,12 +50,14 @@ class EscalationError(ValueError):
 
 
 def council_hours(council: Council) -> Hours:
+    """The council office's hours: deadlines for normal escalations count its working days."""
     return Hours.of(
         council.office_days, council.office_open, council.office_close, council.timezone
     )
 
 
 def pa_hours(pa: PersonalAdviser, council: Council) -> Hours:
+    """A PA's own working hours, in their council's time zone (in or out of hours routing)."""
     return Hours.of(pa.working_days, pa.work_start, pa.work_end, council.timezone)
 
 
@@ -144,6 +146,8 @@ def handling(session: Session, identity: ChannelIdentity) -> Escalation | None:
 
 @dataclass(frozen=True)
 class Opened:
+    """What `open_escalation` returns: the escalation, and whether an open one was reused."""
+
     escalation: Escalation
     # True when an escalation for the same reason was still open and is reused.
     repeat: bool
@@ -271,6 +275,8 @@ def _staff_actor(staff: StaffAccount) -> str:
 def acknowledge(
     session: Session, escalation: Escalation, staff: StaffAccount, now: datetime
 ) -> None:
+    """Staff have seen it: an open escalation becomes acknowledged, so it is not re-escalated.
+    Acknowledging twice changes nothing; a resolved one is an EscalationError."""
     if escalation.status == RESOLVED:
         raise EscalationError("This escalation is already resolved.")
     if escalation.status == OPEN:
@@ -323,6 +329,8 @@ def reply(
 
 
 def hand_back(session: Session, escalation: Escalation, staff: StaffAccount, now: datetime) -> None:
+    """The bot answers the chat again after a PA took it over (nothing happens if none had), and
+    routine messages held for the young person go, unless something else still holds them."""
     if escalation.handling_staff_id is not None:
         escalation.handling_staff_id = None
         escalation.handling_since = None
@@ -332,6 +340,8 @@ def hand_back(session: Session, escalation: Escalation, staff: StaffAccount, now
 
 
 def resolve(session: Session, escalation: Escalation, staff: StaffAccount, now: datetime) -> None:
+    """Close it: handed back to the bot, counted as acknowledged if it was not, and held messages
+    released; resolving a request for a PA again records the PA as theirs. Twice is a no-op."""
     if escalation.status == RESOLVED:
         return
     hand_back(session, escalation, staff, now)

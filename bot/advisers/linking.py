@@ -30,6 +30,7 @@ def _hash(code: str) -> str:
 
 
 def normalise(code: str) -> str:
+    """A code as stored and compared: spaces and hyphens dropped, in capitals, however typed."""
     return re.sub(r"[\s-]", "", code).upper()
 
 
@@ -87,6 +88,8 @@ def typed_code(text: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class Redeemed:
+    """What redeeming a code did, with the code's row when there was one."""
+
     outcome: str  # linked_young_person, linked_staff, invalid, expired, used
     link: LinkCode | None = None
 

@@ -347,6 +347,8 @@ def burst_overdue(
 def escalation_overdue(
     session: Session, esc: Escalation, *, now: datetime, public_url: str
 ) -> None:
+    """An escalation not acknowledged by its deadline (not one of a burst): its team's managers,
+    duty rota and duty inbox are told. Called by `escalations.reescalate_overdue`."""
     subject = "Overdue: escalation not acknowledged"
     body = (
         f"Escalation #{esc.id} ({esc.urgency}) was not acknowledged by its deadline and has "

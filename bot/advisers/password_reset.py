@@ -34,6 +34,8 @@ class InvalidLink(Exception):
 
 @dataclass(frozen=True)
 class ResetLink:
+    """A password link just made: the link, when it stops working, and whether it was emailed."""
+
     url: str
     expires_at: datetime
     # Queued to their email: the page says so and does not show the link.
@@ -68,6 +70,8 @@ def make_link(
     public_url: str,
     email_enabled: bool,
 ) -> ResetLink:
+    """A new password link for an active account, ending any older one; queued to their log-in
+    email when email is on, else the caller shows `url` once. Audited."""
     if not account.active:
         raise AccountError("Reactivate the account before making a password link.")
     expire_links(session, account, now)

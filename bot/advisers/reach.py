@@ -18,6 +18,7 @@ PUSH_CHANNELS = ("telegram", "whatsapp")
 
 
 def chats_of(session: Session, young_person_id: int) -> list[ChannelIdentity]:
+    """Every chat linked to this young person, reachable or not."""
     return list(
         session.execute(
             select(ChannelIdentity).where(ChannelIdentity.young_person_id == young_person_id)

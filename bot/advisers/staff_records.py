@@ -29,6 +29,8 @@ def audit(
     subject_id: int,
     **detail: object,
 ) -> None:
+    """Add an audit entry for a change to staff records: who did it (`actor_of`), the action, its
+    subject and details (ids, never names)."""
     session.add(
         AuditEvent(
             at=now,
@@ -42,6 +44,7 @@ def audit(
 
 
 def account_of(session: Session, pa: PersonalAdviser) -> StaffAccount | None:
+    """The log-in account that belongs to this PA record, if it has one."""
     return session.execute(
         select(StaffAccount).where(StaffAccount.pa_id == pa.id)
     ).scalar_one_or_none()

@@ -16,6 +16,7 @@ def _bank_holidays(year: int) -> frozenset[date]:
 
 
 def is_bank_holiday(day: date) -> bool:
+    """A bank holiday in England (only: not Wales, Scotland or Northern Ireland); cached by year."""
     return day in _bank_holidays(day.year)
 
 
@@ -30,12 +31,15 @@ class Hours:
 
     @classmethod
     def of(cls, days: str, start: time, end: time, tz_name: str) -> Hours:
+        """Hours from a record's fields, the time zone given by name ("Europe/London")."""
         return cls(days=days, start=start, end=end, tz=ZoneInfo(tz_name))
 
     def is_working_day(self, day: date) -> bool:
+        """One of their days (by `days`) and not a bank holiday in England."""
         return self.days[day.weekday()] == "1" and not is_bank_holiday(day)
 
     def local(self, at: datetime) -> datetime:
+        """`at` in their time zone."""
         return at.astimezone(self.tz)
 
     def is_working(self, at: datetime) -> bool:
@@ -57,6 +61,7 @@ class Hours:
         return datetime.combine(day, self.end, tzinfo=self.tz).astimezone(timezone.utc)
 
     def start_of(self, day: date) -> datetime:
+        """The start of that day's work, as an aware UTC datetime (correct across clock changes)."""
         return datetime.combine(day, self.start, tzinfo=self.tz).astimezone(timezone.utc)
 
     def next_start(self, at: datetime) -> datetime:

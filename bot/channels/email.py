@@ -15,6 +15,9 @@ CHANNEL = "email"
 
 
 class SmtpSender:
+    """The outbox's sender for the email channel: staff notifications over SMTP, a new connection
+    for each message."""
+
     def __init__(self, settings: Settings, *, timeout: float = 20.0) -> None:
         if not settings.smtp_host:
             raise ValueError("SmtpSender needs SMTP_HOST")
@@ -22,6 +25,8 @@ class SmtpSender:
         self._timeout = timeout
 
     async def send(self, delivery: Delivery) -> str | None:
+        """Send one email; returns its Message-ID. Never retried: a refused recipient, a malformed
+        address, an SMTP 5xx other than a failed login. Anything else, time-outs too, is retried."""
         return await asyncio.to_thread(self._send, delivery)
 
     def _send(self, delivery: Delivery) -> str:

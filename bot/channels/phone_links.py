@@ -49,6 +49,8 @@ _SMS_WINDOW = 60  # characters either side, within the same line
 
 @dataclass(frozen=True)
 class Link:
+    """One number found in a text: where it is (`text[start:end]`) and the tel: or sms: href."""
+
     start: int
     end: int
     href: str

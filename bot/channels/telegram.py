@@ -66,6 +66,7 @@ def _kind(message: Message) -> str:
 
 
 def keyboard(buttons: Any) -> InlineKeyboardMarkup | None:
+    """Inline buttons, one to a row (each carries its payload as callback data); None if none."""
     if not buttons:
         return None
     return InlineKeyboardMarkup(
@@ -136,6 +137,9 @@ class TelegramSender:
 
 
 class TelegramChannel:
+    """The Telegram bot: private chats in (polling, or the webhook when TELEGRAM_WEBHOOK_URL is
+    set) through the flood guard to the engine, replies straight back, and the outbox's sender."""
+
     def __init__(self, settings: Settings, engine: DialogueEngine) -> None:
         if not settings.telegram_token:
             raise ValueError("TelegramChannel needs TELEGRAM_TOKEN")
@@ -167,11 +171,13 @@ class TelegramChannel:
 
     @property
     def webhook_mode(self) -> bool:
+        """True when TELEGRAM_WEBHOOK_URL is set: Telegram posts updates to us and nothing polls."""
         return self._settings.telegram_webhook_url is not None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
+        """Start the application, then register our webhook with Telegram or start polling."""
         await self.application.initialize()
         await self.application.start()
         if self.webhook_mode:
@@ -186,6 +192,7 @@ class TelegramChannel:
         log.info("telegram started mode=%s", "webhook" if self.webhook_mode else "polling")
 
     async def stop(self) -> None:
+        """Stop polling (if it runs) and the application, then shut it down."""
         if self.application.updater is not None and self.application.updater.running:
             await self.application.updater.stop()
         if self.application.running:
@@ -195,6 +202,9 @@ class TelegramChannel:
     # -- webhook -------------------------------------------------------------------------------
 
     async def webhook(self, request: Request) -> Response:
+        """The webhook endpoint (mounted by the server in webhook mode): the secret header must
+        match; a body that is not an update is a 400, never a 5xx Telegram would retry for a day;
+        an update seen recently is acknowledged and not answered again."""
         expected = self._settings.telegram_webhook_secret or ""
         given = request.headers.get(SECRET_HEADER, "")
         if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
@@ -288,6 +298,7 @@ class TelegramChannel:
     # -- the outbox: messages the bot sends first (PA replies, notifications, check-ins) -----
 
     async def send(self, delivery: Delivery) -> str | None:
+        """The outbox's sender for this channel (see TelegramSender.send)."""
         return await self.sender.send(delivery)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -14,6 +14,9 @@ CHANNEL = "terminal"
 
 
 class TerminalChat:
+    """`carebot chat`: one conversation through the engine on the "terminal" channel, linked to a
+    young person, council or language as the command's flags say."""
+
     def __init__(
         self,
         engine: DialogueEngine,
@@ -54,12 +57,14 @@ class TerminalChat:
         return self._engine.handle(inbound)
 
     def run_json(self, stdin: TextIO, stdout: TextIO) -> None:
+        """For scripts: one JSON turn (the message protocol) per input line, to the end of input."""
         for line in stdin:
             turn = self.send(line)
             stdout.write(json.dumps(turn.as_protocol(), ensure_ascii=False) + "\n")
             stdout.flush()
 
     def run_interactive(self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+        """A prompt for people: the bot's messages, its buttons numbered; a number presses one."""
         stdout.write(
             "Type a message (a number presses a button; /reset starts again; Ctrl-D quits).\n"
         )

@@ -70,6 +70,9 @@ async def _json_object(request: Request, limit: int) -> dict[str, Any] | Respons
 
 
 class WebChat:
+    """The web chat's routes: the page and privacy notice, the chat API and the polling for PA
+    replies. A visitor is a signed cookie token (the chat's sender id), issued only here."""
+
     def __init__(
         self,
         engine: DialogueEngine,
@@ -106,6 +109,7 @@ class WebChat:
         )
 
     def routes(self) -> list[Route]:
+        """The routes the server mounts for the web chat."""
         return [
             Route("/", self.page, methods=["GET"]),
             Route("/privacy", self.privacy, methods=["GET"]),
@@ -151,6 +155,7 @@ class WebChat:
         )
 
     async def page(self, request: Request) -> Response:
+        """The chat page; a browser without a valid visitor token gets a new one in a cookie."""
         response = HTMLResponse(self.pages.chat(request))
         if not self._signer.valid(request.cookies.get(COOKIE, "")):
             self._set_visitor(response, self._signer.issue())
@@ -171,6 +176,9 @@ class WebChat:
         )
 
     async def api(self, request: Request) -> Response:
+        """One message from the page (text or a button payload), answered with what the page shows.
+        Rate limits hold floods back, but a known visitor's risk or stop message always passes;
+        linking a chat with a code gives it a fresh token."""
         data = await _json_object(request, MAX_BODY)
         if isinstance(data, Response):
             return data

@@ -35,15 +35,19 @@ class Visit:
 
     @property
     def direction(self) -> str:
+        """ "rtl" for a right-to-left language (Arabic, Farsi...), else "ltr"."""
         return "rtl" if is_rtl(self.language) else "ltr"
 
     def query(self) -> str:
+        """The query string that keeps the language and council on links between the two pages."""
         return urlencode(
             {"lang": self.language, **({"council": self.council_id} if self.council_id else {})}
         )
 
 
 class Pages:
+    """Renders the chat page and the privacy notice (bot/templates) in the visitor's language."""
+
     def __init__(
         self,
         *,
@@ -62,6 +66,8 @@ class Pages:
         self._jinja.filters["phone_links"] = linked_html
 
     def visit(self, request: Request) -> Visit:
+        """The language and council a request asks for (`lang`, `council`), checked, with the same
+        council the engine would choose and how long messages are kept."""
         language = normalise_language(request.query_params.get("lang")) or self._default_language
         asked = request.query_params.get("council") or self._default_council or ""
         council_id = asked if _COUNCIL_ID.fullmatch(asked) else ""
@@ -79,6 +85,8 @@ class Pages:
         return Visit(language, council_id, council, months)
 
     def render(self, name: str, visit: Visit, **extra: object) -> str:
+        """Render a template for this visit. It installs the visit's translations on the one shared
+        Jinja environment, so never call it from several threads at once (routes use the loop)."""
         t = Translator(visit.language)
         self._jinja.install_gettext_callables(t.gettext, t.ngettext, newstyle=True)
         period = (
@@ -98,6 +106,7 @@ class Pages:
         )
 
     def chat(self, request: Request) -> str:
+        """The chat page; when the council is not known, its first screen asks which (buttons)."""
         visit = self.visit(request)
         choices: list[tuple[str, str]] = []
         if visit.council is None:
@@ -116,4 +125,5 @@ class Pages:
         )
 
     def privacy(self, request: Request) -> str:
+        """The full privacy notice for this visit's language and council."""
         return self.render("privacy.html", self.visit(request))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,6 +39,8 @@ REQUIRED_TOPICS = (
     "parenting",
     "legal_rights",
 )
+# How a topic's text names one of its amounts; the check and the rendering read the same form.
+AMOUNT_PLACEHOLDER = re.compile(r"\{amount:([a-z][a-z0-9_]*)\}")
 
 
 class ContentError(ValueError):

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
 from babel.numbers import format_currency
 
-from bot.content.model import Amount, Topic
+from bot.content.model import AMOUNT_PLACEHOLDER, Amount, Topic
 from bot.i18n import EASY_ENGLISH, SOURCE_LANGUAGE, Translator
-
-_PLACEHOLDER = re.compile(r"\{amount:([a-z][a-z0-9_]*)\}")
 
 
 @dataclass(frozen=True)
@@ -42,7 +39,9 @@ def _money(amount: Amount, translator: Translator, today: date) -> str:
 def _fill(text: str | None, topic: Topic, translator: Translator, today: date) -> str | None:
     if text is None:
         return None
-    return _PLACEHOLDER.sub(lambda m: _money(topic.amounts[m.group(1)], translator, today), text)
+    return AMOUNT_PLACEHOLDER.sub(
+        lambda m: _money(topic.amounts[m.group(1)], translator, today), text
+    )
 
 
 def render(

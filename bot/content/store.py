@@ -41,6 +41,8 @@ class ContentStore:
         )
 
     def current(self) -> Offer:
+        """The content to answer with, called every turn: the last good load, checked against the
+        files at most every `check_every` seconds. A broken edit keeps the old (`last_error`)."""
         if time.monotonic() - self._checked < self._check_every:
             return self._offer
         with self._lock:

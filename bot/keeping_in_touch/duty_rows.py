@@ -27,6 +27,8 @@ class Scope:
 
 @dataclass(frozen=True)
 class Person:
+    """A young person as the duty lists show them: record id and reference, name, team and PA."""
+
     young_person_id: int
     ref: str
     preferred_name: str
@@ -38,6 +40,8 @@ class Person:
 
 @dataclass(frozen=True)
 class NoContact:
+    """Someone 18 to 20 who has not written to the bot for longer than their check-in cadence."""
+
     person: Person
     last_contact: datetime | None  # they last wrote to the bot (any chat); None: never
     contact_due_by: datetime  # since (last contact, or from 18 / the record) + the cadence
@@ -47,6 +51,8 @@ class NoContact:
 
 @dataclass(frozen=True)
 class Unreachable:
+    """Someone whose every linked chat was reported gone by its channel (bot blocked, no number)."""
+
     person: Person
     unreachable_since: datetime  # the last of their chats the channel said is gone
     last_contact: datetime | None
@@ -55,6 +61,8 @@ class Unreachable:
 
 @dataclass(frozen=True)
 class Turning21:
+    """Someone who turns 21 within TURNING_21_DAYS, and where the PA-support question stands."""
+
     person: Person
     birthday_21: date
     days_to_go: int
@@ -65,11 +73,14 @@ class Turning21:
 
     @property
     def decided(self) -> bool:
+        """They answered yes or no, or their support status says which ("not sure" is no answer)."""
         return self.answer in DECIDED or self.support_status in ("opted_in", "opted_out")
 
 
 @dataclass(frozen=True)
 class SaidNo:
+    """Someone not yet 25 who said no to PA support after 21, and their next birthday reminder."""
+
     person: Person
     answered_at: datetime | None
     last_reminder_year: int | None  # the last birthday a "you can still ask" went out
@@ -79,6 +90,8 @@ class SaidNo:
 
 @dataclass(frozen=True)
 class OverdueEscalation:
+    """An unresolved escalation open past its deadline now, or already re-escalated."""
+
     id: int
     person: Person | None  # None: an anonymous visitor
     team: str | None
@@ -96,6 +109,8 @@ class OverdueEscalation:
 
 @dataclass(frozen=True)
 class DutyReport:
+    """Every list of the duty view at `checked_at` for one scope (made by `duty_report`)."""
+
     checked_at: datetime
     scope: Scope
     no_contact_over_cadence: tuple[NoContact, ...]

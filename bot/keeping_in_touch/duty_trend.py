@@ -37,6 +37,8 @@ MEASURES = {
 
 @dataclass(frozen=True)
 class Month:
+    """The counts for one London calendar month (for this month, so far)."""
+
     first_day: date  # the 1st, London
     escalations_opened: int
     deadlines_missed: int
@@ -45,23 +47,29 @@ class Month:
 
     @property
     def label(self) -> str:
+        """The month as staff read it, e.g. "Mar 2026"."""
         return self.first_day.strftime("%b %Y")
 
     def count(self, measure: str) -> int:
+        """One measure by its key in MEASURES (the duty page loops over them)."""
         return int(getattr(self, measure))
 
 
 @dataclass(frozen=True)
 class Trend:
+    """The duty view's months, oldest first, ending with this month so far."""
+
     checked_at: datetime
     months: tuple[Month, ...]  # oldest first; the last is this month so far
 
     @property
     def this_month(self) -> Month:
+        """The month `checked_at` falls in, counted so far."""
         return self.months[-1]
 
     @property
     def last_month(self) -> Month:
+        """The month before this one; there always is one (`duty_trend` makes at least two)."""
         return self.months[-2]
 
 

@@ -38,6 +38,7 @@ def held_people(session: Session, young_person_ids: Iterable[int]) -> set[int]:
 
 
 def is_held(session: Session, young_person_id: int) -> bool:
+    """Whether routine messages to this young person are on hold now (see `held_people`)."""
     return bool(
         session.execute(
             select(exists().where(Escalation.young_person_id == young_person_id, _HOLDING))

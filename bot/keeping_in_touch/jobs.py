@@ -33,6 +33,9 @@ WHATSAPP_WINDOW = timedelta(hours=24)
 
 @dataclass
 class Counts:
+    """What one run of the job did: messages queued, people held or with no chat to reach,
+    lost-contact escalations opened, and messages already queued by an earlier run."""
+
     queued: int = 0
     held: int = 0
     escalated: int = 0
@@ -47,6 +50,7 @@ def reachable(identities: list[ChannelIdentity]) -> ChannelIdentity | None:
 
 
 def last_contact(identities: list[ChannelIdentity]) -> datetime | None:
+    """When they were last seen on any of these chats (they wrote to the bot); None if never."""
     seen = [i.last_seen_at for i in identities if i.last_seen_at is not None]
     return max(seen) if seen else None
 

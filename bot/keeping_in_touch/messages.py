@@ -32,6 +32,8 @@ def _optin_buttons(t: Translator) -> tuple[Button, ...]:
 
 
 def checkin_message(t: Translator, yp: YoungPerson, *, reminder: bool = False) -> OutgoingMessage:
+    """The check-in: "How are things?" with Good, OK and Not good, and the PA; `reminder` when the
+    last one went unanswered."""
     _ = t.gettext
     if reminder:
         text = _("Hi {name}, it's the leaving care team bot again. How are things?")
@@ -43,6 +45,8 @@ def checkin_message(t: Translator, yp: YoungPerson, *, reminder: bool = False) -
 def optin_message(
     t: Translator, yp: YoungPerson, turns_21: date, *, reminder: bool = False
 ) -> OutgoingMessage:
+    """The PA-support question before 21, with the date they turn 21; `reminder` is the second,
+    shorter asking. `pa_support` shows it too when, 18 to 20, they ask about support after 21."""
     _ = t.gettext
     if reminder:
         lines = [
@@ -61,6 +65,7 @@ def optin_message(
 
 
 def birthday_message(t: Translator, yp: YoungPerson) -> OutgoingMessage:
+    """On a birthday from 21 to 24, for those without PA support: they can still ask for a PA."""
     _ = t.gettext
     text = "\n".join(
         [
@@ -78,6 +83,7 @@ def birthday_message(t: Translator, yp: YoungPerson) -> OutgoingMessage:
 
 
 def closing_message(t: Translator, yp: YoungPerson, team: Team | None) -> OutgoingMessage:
+    """The goodbye at 25: support ends; the team's number (if known) and Samaritans."""
     _ = t.gettext
     lines = [
         _(

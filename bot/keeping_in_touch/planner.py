@@ -50,6 +50,36 @@ def _at(day: date, when: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, when, tzinfo=tz).astimezone(timezone.utc)
 
 
+@dataclass(frozen=True)
+class _Planning:
+    """One young person's record and plan, seen from their council's clock."""
+
+    yp: YoungPerson
+    plan: ContactPlan | None
+    council: Council
+    tz: ZoneInfo
+    today: date
+
+    def birthday(self, years: int) -> date:
+        return birthday(self.yp.date_of_birth, years)
+
+    def morning(self, day: date) -> datetime:
+        return _at(day, MORNING, self.tz)
+
+    def allowed(self, at: datetime) -> datetime:
+        """The first moment from `at` outside the council's quiet hours."""
+        council = self.council
+        return next_allowed(at, council.quiet_start, council.quiet_end, council.timezone)
+
+
+@dataclass(frozen=True)
+class _LastCheckin:
+    sent: datetime
+    answered: bool  # on the chat, or by writing to the bot since
+    reminded: datetime | None  # a reminder about this check-in (not an earlier one)
+    lost_recorded: bool  # lost contact already raised for this check-in
+
+
 def upcoming(
     yp: YoungPerson,
     plan: ContactPlan | None,
@@ -68,89 +98,113 @@ def upcoming(
         return []  # they said stop, or support has closed: nothing proactive
     if yp.support_status == "ended" or age < 18:
         return []  # 16-17s: their PA works with them directly
-
-    def quiet(at: datetime) -> datetime:
-        return next_allowed(at, council.quiet_start, council.quiet_end, council.timezone)
-
-    events: list[Planned] = []
-    at_21 = birthday(yp.date_of_birth, 21)
-    at_25 = birthday(yp.date_of_birth, 25)
-    if today >= at_25:
-        return [Planned(CLOSING, quiet(_at(at_25, MORNING, tz)), f"closing:{yp.id}")]
-    events.append(Planned(CLOSING, quiet(_at(at_25, MORNING, tz)), f"closing:{yp.id}"))
-
-    # Keeping in touch, 18 to 20.
-    paused = plan is not None and plan.checkins_paused
-    if age <= 20 and not paused:
-        every = timedelta(
-            weeks=(plan.checkin_every_weeks if plan else None) or council.checkin_every_weeks
-        )
-        sent = plan.checkin_sent_at if plan else None
-        answered = sent is not None and (
-            (plan.checkin_answered_at is not None and plan.checkin_answered_at >= sent)
-            or (last_contact is not None and last_contact >= sent)
-        )
-        reminded = plan.checkin_reminded_at if plan else None
-        if sent is not None and reminded is not None and reminded < sent:
-            reminded = None  # a reminder about an earlier check-in
-        lost_recorded = (
-            (plan is not None and plan.lost_contact_at is not None and plan.lost_contact_at >= sent)
-            if sent is not None
-            else False
-        )
-        if sent is None:
-            first = max(_at(birthday(yp.date_of_birth, 18), MORNING, tz), yp.created_at)
-            due = quiet(first)
-        else:
-            next_at = sent + every
-            if not answered and not lost_recorded:
-                # Silence runs its course first (reminder, then lost contact), however
-                # often the check-ins are: a new check-in must not reset the count.
-                reminder_at = sent + timedelta(days=council.checkin_reminder_days)
-                lost_at = (reminded or reminder_at) + timedelta(days=council.lost_contact_days)
-                next_at = max(next_at, lost_at)
-            due = quiet(next_at)
-        if due < _at(at_21, time(0), tz):
-            events.append(Planned(CHECKIN, due, f"checkin:{yp.id}:{due.date().isoformat()}"))
-        if sent is not None and not answered:
-            if reminded is None:
-                at = quiet(sent + timedelta(days=council.checkin_reminder_days))
-                events.append(
-                    Planned(CHECKIN_REMINDER, at, f"checkin_reminder:{yp.id}:{sent.isoformat()}")
-                )
-            elif not lost_recorded:
-                at = reminded + timedelta(days=council.lost_contact_days)
-                events.append(Planned(LOST_CONTACT, at, f"lost_contact:{yp.id}:{sent.isoformat()}"))
-
-    # The conversation about PA support to 25, before the 21st birthday.
-    if yp.support_status == "active" and today < at_21:
-        prompted = plan.optin_prompted_at if plan else None
-        if prompted is None:
-            at = quiet(_at(at_21 - timedelta(days=council.optin_lead_days), MORNING, tz))
-            events.append(Planned(OPTIN_PROMPT, at, f"optin_prompt:{yp.id}"))
-        elif plan.optin_answer in (None, "not_sure") and plan.optin_reminded_at is None:
-            remind = max(
-                _at(at_21 - timedelta(days=council.optin_reminder_days_before), MORNING, tz),
-                prompted + timedelta(days=7),
-            )
-            if remind.astimezone(tz).date() < at_21:
-                events.append(Planned(OPTIN_REMINDER, quiet(remind), f"optin_reminder:{yp.id}"))
-
-    # Those who said no can still ask: a short reminder on each birthday from 21 to 24.
+    p = _Planning(yp, plan, council, tz, today)
+    closing = _closing(p)
+    if today >= p.birthday(25):
+        return [closing]
+    # In this order before sorting, so events due at the same moment keep it.
+    events = [closing]
+    if age <= 20 and not (plan is not None and plan.checkins_paused):
+        events += _checkin_events(p, last_contact)
+    if yp.support_status == "active" and today < p.birthday(21):
+        events += _optin_events(p)
     if support.said_no(yp, plan):
-        for years in range(21, 25):
-            day = birthday(yp.date_of_birth, years)
-            if day < today - BIRTHDAY_GRACE:
-                continue  # long past: no belated birthday message
-            if plan is not None and plan.birthday_reminder_year == day.year:
-                continue
-            events.append(
-                Planned(
-                    BIRTHDAY_REMINDER, quiet(_at(day, MORNING, tz)), f"birthday:{yp.id}:{day.year}"
-                )
-            )
-            break
+        events += _birthday_reminders(p)
     return sorted(events, key=lambda e: e.due_at)
+
+
+def _closing(p: _Planning) -> Planned:
+    """Support closes on the 25th birthday."""
+    return Planned(CLOSING, p.allowed(p.morning(p.birthday(25))), f"closing:{p.yp.id}")
+
+
+def _checkin_events(p: _Planning, last_contact: datetime | None) -> list[Planned]:
+    """Keeping in touch, 18 to 20: the next check-in (none from the 21st birthday), and after
+    one goes unanswered a reminder, then lost contact."""
+    last = _last_checkin(p.plan, last_contact)
+    due = _next_checkin_due(p, last)
+    events = []
+    if due < _at(p.birthday(21), time(0), p.tz):
+        events.append(Planned(CHECKIN, due, f"checkin:{p.yp.id}:{due.date().isoformat()}"))
+    if last is not None and not last.answered:
+        events += _silence_events(p, last)
+    return events
+
+
+def _last_checkin(plan: ContactPlan | None, last_contact: datetime | None) -> _LastCheckin | None:
+    """What became of the last check-in sent; None before the first."""
+    sent = plan.checkin_sent_at if plan else None
+    if plan is None or sent is None:
+        return None
+    answered = (plan.checkin_answered_at is not None and plan.checkin_answered_at >= sent) or (
+        last_contact is not None and last_contact >= sent
+    )
+    reminded = plan.checkin_reminded_at
+    if reminded is not None and reminded < sent:
+        reminded = None  # a reminder about an earlier check-in
+    lost_recorded = plan.lost_contact_at is not None and plan.lost_contact_at >= sent
+    return _LastCheckin(sent, answered, reminded, lost_recorded)
+
+
+def _next_checkin_due(p: _Planning, last: _LastCheckin | None) -> datetime:
+    """The first on the 18th birthday (or when the record is made, if later); then one every
+    so many weeks, the plan's cadence or else the council's."""
+    if last is None:
+        return p.allowed(max(p.morning(p.birthday(18)), p.yp.created_at))
+    weeks = (p.plan.checkin_every_weeks if p.plan else None) or p.council.checkin_every_weeks
+    next_at = last.sent + timedelta(weeks=weeks)
+    if not last.answered and not last.lost_recorded:
+        # Silence runs its course first (reminder, then lost contact), however
+        # often the check-ins are: a new check-in must not reset the count.
+        reminder_at = last.sent + timedelta(days=p.council.checkin_reminder_days)
+        lost_at = (last.reminded or reminder_at) + timedelta(days=p.council.lost_contact_days)
+        next_at = max(next_at, lost_at)
+    return p.allowed(next_at)
+
+
+def _silence_events(p: _Planning, last: _LastCheckin) -> list[Planned]:
+    """After an unanswered check-in: a reminder, then (once reminded) lost contact."""
+    sent = last.sent.isoformat()
+    if last.reminded is None:
+        at = p.allowed(last.sent + timedelta(days=p.council.checkin_reminder_days))
+        return [Planned(CHECKIN_REMINDER, at, f"checkin_reminder:{p.yp.id}:{sent}")]
+    if not last.lost_recorded:
+        at = last.reminded + timedelta(days=p.council.lost_contact_days)
+        return [Planned(LOST_CONTACT, at, f"lost_contact:{p.yp.id}:{sent}")]
+    return []
+
+
+def _optin_events(p: _Planning) -> list[Planned]:
+    """The conversation about PA support to 25, before the 21st birthday: a prompt, and one
+    reminder while the answer is none or not sure."""
+    at_21 = p.birthday(21)
+    prompted = p.plan.optin_prompted_at if p.plan else None
+    if p.plan is None or prompted is None:
+        at = p.allowed(p.morning(at_21 - timedelta(days=p.council.optin_lead_days)))
+        return [Planned(OPTIN_PROMPT, at, f"optin_prompt:{p.yp.id}")]
+    if p.plan.optin_answer not in (None, "not_sure") or p.plan.optin_reminded_at is not None:
+        return []
+    remind = max(
+        p.morning(at_21 - timedelta(days=p.council.optin_reminder_days_before)),
+        prompted + timedelta(days=7),
+    )
+    if remind.astimezone(p.tz).date() >= at_21:
+        return []
+    return [Planned(OPTIN_REMINDER, p.allowed(remind), f"optin_reminder:{p.yp.id}")]
+
+
+def _birthday_reminders(p: _Planning) -> list[Planned]:
+    """Those who said no can still ask: a short reminder on each birthday from 21 to 24; this
+    gives the next one not yet sent."""
+    for years in range(21, 25):
+        day = p.birthday(years)
+        if day < p.today - BIRTHDAY_GRACE:
+            continue  # long past: no belated birthday message
+        if p.plan is not None and p.plan.birthday_reminder_year == day.year:
+            continue
+        at = p.allowed(p.morning(day))
+        return [Planned(BIRTHDAY_REMINDER, at, f"birthday:{p.yp.id}:{day.year}")]
+    return []
 
 
 def due_now(events: list[Planned], now: datetime) -> list[Planned]:

@@ -11,6 +11,8 @@ from bot.models import ContactPlan
 
 
 def plan_for(session: Session, young_person_id: int, now: datetime) -> ContactPlan:
+    """Their contact plan, made now if they have none; if another worker makes it at the same
+    moment, that one is returned."""
     plan = session.get(ContactPlan, young_person_id)
     if plan is not None:
         return plan

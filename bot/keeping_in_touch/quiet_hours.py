@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 
 def is_quiet(at: datetime, start: time, end: time, tz_name: str) -> bool:
+    """`at` falls in the quiet hours, local time: they may run overnight (21:00-09:00), and
+    start == end means no quiet hours at all."""
     local = at.astimezone(ZoneInfo(tz_name)).time()
     if start == end:
         return False

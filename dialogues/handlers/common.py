@@ -22,6 +22,7 @@ MENU_TOPICS = ("council_tax", "housing", "money_grants", "university", "jobs", "
 
 
 def topic_button(offer: Offer, topic_id: str, council_id: str | None, t: Translator) -> Button:
+    """A button for one topic, titled in their language when the content has a translation."""
     topic = offer.topic(council_id, topic_id)
     title = offer.title(topic_id, council_id)
     if topic is not None and t.language in topic.translations:
@@ -32,6 +33,8 @@ def topic_button(offer: Offer, topic_id: str, council_id: str | None, t: Transla
 def menu_buttons(
     offer: Offer, council_id: str | None, t: Translator, topic_ids: list[str] | None = None
 ) -> tuple[Button, ...]:
+    """The topic buttons (the main menu's unless `topic_ids` is given) and always "talk to my PA";
+    topics the content does not have are left out."""
     known = offer.topic_ids()
     wanted = topic_ids if topic_ids is not None else list(MENU_TOPICS)
     shown = [

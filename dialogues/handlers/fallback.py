@@ -20,6 +20,8 @@ ESCALATE_AFTER = 2
 
 
 def fallback(ctx: TurnContext) -> Reply:
+    """The reply when nothing else answered: noise gets the menu, an open request its status,
+    a linked person's second miss in a row asks their PA to step in; else the likeliest topics."""
     _ = ctx.t.gettext
     topics = ctx.offer.topic_ids()
     if is_noise(ctx.text):

@@ -18,6 +18,8 @@ AWAITING_CHECKIN_NOTE = "awaiting_checkin_note"
 
 
 def answer_checkin(ctx: TurnContext, value: str) -> Reply:
+    """A check-in button (or "start messages again"): recorded on the plan; "Not good" asks
+    their PA to get in touch and waits for a note to pass on."""
     _ = ctx.t.gettext
     yp = ctx.young_person
     if value == "restart":
@@ -67,6 +69,8 @@ def checkin_note(ctx: TurnContext) -> Reply:
 
 
 def answer_optin(ctx: TurnContext, value: str) -> Reply:
+    """Their answer to the PA-support question before 21: recorded, and their PA is told.
+    `pa_support.answer` sends it here; from 21 it handles the buttons itself."""
     _ = ctx.t.gettext
     yp = ctx.young_person
     if yp is None:
@@ -106,6 +110,7 @@ def answer_optin(ctx: TurnContext, value: str) -> Reply:
 
 
 def restart(ctx: TurnContext) -> Reply:
+    """ "Start messages again" after a stop: check-ins and reminders resume."""
     _ = ctx.t.gettext
     yp = ctx.young_person
     if yp is not None:

@@ -24,6 +24,7 @@ def own_name(code: str) -> str:
 
 
 def menu(ctx: TurnContext) -> Reply:
+    """The list of languages the bot ships, each named in its own script."""
     _ = ctx.t.gettext
     buttons = tuple(
         Button(own_name(code), payloads.make(payloads.LANG, code)) for code in available_languages()
@@ -32,6 +33,8 @@ def menu(ctx: TurnContext) -> Reply:
 
 
 def choose(ctx: TurnContext, code: str) -> Reply:
+    """Switch to the chosen language (kept on the chat and their record) and show the menu in
+    it; an unknown code gets the list again."""
     chosen = normalise_language(code)
     if chosen is None:
         return menu(ctx)

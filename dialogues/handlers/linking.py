@@ -9,6 +9,8 @@ from dialogues.handlers.common import menu_buttons
 
 
 def redeem(ctx: TurnContext, code: str) -> Reply:
+    """Use a link code: a young person's code ties this chat to their record and greets them by
+    name, a staff code makes it the PA's own chat; a used or expired code is refused."""
     _ = ctx.t.gettext
     result = linking.redeem(ctx.session, code, ctx.identity, ctx.now)
     if result.outcome == "linked_young_person":

@@ -101,6 +101,8 @@ def _for(ctx: TurnContext) -> dict[str, Any]:
 
 
 def answer(ctx: TurnContext, topic_id: str) -> Reply:
+    """A topic question: asks for the council first when it is not known (once only), then
+    answers; the PA-support topic also gets the choices open to them now."""
     if _needs_council(ctx):
         return _ask_council(ctx, topic_id)
     reply = compose_answer(ctx.offer, ctx.council_id, topic_id, **_for(ctx))
@@ -113,6 +115,7 @@ def answer(ctx: TurnContext, topic_id: str) -> Reply:
 
 
 def detail(ctx: TurnContext, topic_id: str) -> Reply:
+    """The "More detail" button for a topic."""
     return compose_detail(ctx.offer, ctx.council_id, topic_id, **_for(ctx))
 
 

@@ -37,6 +37,8 @@ def _away_lines(ctx: TurnContext, pa: PersonalAdviser) -> list[str]:
 
 
 def pa_contact(ctx: TurnContext, *, wants_person: bool = False) -> Reply:
+    """Who their PA is and how to reach them, with cover and the duty line; `wants_person` puts
+    the phone first. Anonymous chats learn how to get linked, and 21+ without support the team."""
     _ = ctx.t.gettext
     yp = ctx.young_person
     team = ctx.team()
@@ -190,6 +192,8 @@ def promise(ctx: TurnContext, esc: Escalation) -> str:
 
 
 def talk_to_pa(ctx: TurnContext) -> Reply:
+    """ "Talk to my PA": asks their PA (or the team) to get back to them and says who and by when.
+    Anonymous chats get the team's number instead, as no one can be asked by name."""
     if ctx.young_person is None:
         # Anonymous: nobody to pass it to by name; say how to reach the team and get linked.
         return pa_contact(ctx, wants_person=True)

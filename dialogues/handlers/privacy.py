@@ -104,6 +104,7 @@ def _stopped(ctx: TurnContext) -> Reply:
 
 
 def ask_to_delete(ctx: TurnContext) -> Reply:
+    """Explains what deleting does (the council's own records stay) and asks for a yes or no."""
     _ = ctx.t.gettext
     lines = [
         _("I can delete your messages with me, the bot."),
@@ -122,6 +123,8 @@ def ask_to_delete(ctx: TurnContext) -> Reply:
 
 
 def privacy_button(ctx: TurnContext, value: str) -> Reply:
+    """The stop and delete buttons; "delete_yes" (the only value left once `payloads.parse` has
+    checked it) deletes the conversation."""
     _ = ctx.t.gettext
     if value == "delete":
         return ask_to_delete(ctx)

@@ -112,6 +112,7 @@ def _emergency(ctx: TurnContext) -> str:
 
 
 def service_line(t: Translator, service: SafetyService) -> str:
+    """One support service as a line of text: who, how to reach them, and if always open."""
     _ = t.gettext
     name = service.name
     if service.max_age is not None:
@@ -206,6 +207,9 @@ def _told(ctx: TurnContext, esc: Escalation) -> str | None:
 
 
 def safety(ctx: TurnContext, category: str, risk: RiskAssessment | None = None) -> Reply:
+    """The reply to a risk, whatever the state: what to do now, then who has been told, and
+    AFTER_RISK for the next few messages. If the urgent escalation cannot be recorded, the
+    numbers still go and nobody is said to be told."""
     category = category_of(category)
     messages = [OutgoingMessage(what_to_do_now(ctx, category))]
     state_data = {"category": category, "left": FOLLOW_UPS, "since": ctx.now.isoformat()}
@@ -291,6 +295,8 @@ def check(ctx: TurnContext, category: str) -> Reply:
 
 
 def safe_answer(ctx: TurnContext, value: str) -> Reply:
+    """The "are you safe?" buttons: "ok" to a check tells nobody, "no" opens the full safety path
+    (telling again whoever already has it), "yes" is reassured that the team will be in touch."""
     _ = ctx.t.gettext
     category = category_of(str(ctx.state_data.get("category") or SUICIDE_SELF_HARM))
     if category not in FIRST_WORDS:

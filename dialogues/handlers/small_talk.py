@@ -10,6 +10,7 @@ from dialogues.handlers.common import menu_buttons, talk_to_pa_button
 
 
 def greeting(ctx: TurnContext) -> Reply:
+    """Hello, what the bot can do (by name when the chat is linked), and two places to start."""
     _ = ctx.t.gettext
     buttons = (
         Button(_("What can I get?"), payloads.make(payloads.MENU)),
@@ -43,6 +44,7 @@ def yes_or_no(ctx: TurnContext) -> Reply:
 
 
 def thanks(ctx: TurnContext) -> Reply:
+    """You're welcome, with "talk to my PA" in case."""
     _ = ctx.t.gettext
     return Reply(
         [
@@ -55,6 +57,7 @@ def thanks(ctx: TurnContext) -> Reply:
 
 
 def menu(ctx: TurnContext) -> Reply:
+    """The topic menu: also the answer to /help, /menu and a stale or forged button."""
     _ = ctx.t.gettext
     return Reply(
         [
@@ -67,6 +70,7 @@ def menu(ctx: TurnContext) -> Reply:
 
 
 def non_text(ctx: TurnContext) -> Reply:
+    """Anything but text or a button (a photo, a sticker, a voice note): please type it."""
     _ = ctx.t.gettext
     return Reply(
         [
@@ -79,6 +83,7 @@ def non_text(ctx: TurnContext) -> Reply:
 
 
 def empty(ctx: TurnContext) -> Reply:
+    """A text message with nothing left after cleaning (only spaces or control characters)."""
     _ = ctx.t.gettext
     return Reply(
         [
@@ -91,6 +96,7 @@ def empty(ctx: TurnContext) -> Reply:
 
 
 def too_long(ctx: TurnContext) -> Reply:
+    """Over MAX_PARSED_CHARS: asks for the main thing, or offers the PA, who can read it all."""
     _ = ctx.t.gettext
     text = _(
         "That's a long message, and I can only read short questions. "
@@ -100,6 +106,7 @@ def too_long(ctx: TurnContext) -> Reply:
 
 
 def sorry_error(ctx: TurnContext) -> Reply:
+    """The apology the engine sends when a handler fails (the message is still stored)."""
     _ = ctx.t.gettext
     text = _("Sorry, something went wrong on my side. Please try again in a minute.")
     return Reply([OutgoingMessage(text, (talk_to_pa_button(ctx.t),))])

@@ -12,6 +12,8 @@ from dialogues.context import Reply, TurnContext
 
 
 def handle(ctx: TurnContext, inbound: InboundMessage, text: str) -> Reply:
+    """A message in a linked staff chat (unless it raised a risk): a reply to a notification
+    goes to the young person and hands the PA the conversation; the rest gets the dashboard."""
     _ = ctx.t.gettext
     staff = ctx.session.get(StaffAccount, ctx.identity.staff_id)
     dashboard = f"{ctx.public_url.rstrip('/')}/staff/"
