@@ -31,7 +31,8 @@ from bot.models import PersonalAdviser, StaffAccount, Team
 from bot.runtime import Runtime, build_runtime
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 from dialogues.engine import DialogueEngine
-from nlu import Interpreter
+from nlu import Interpreter, training
+from nlu.rasa_interpreter import RasaInterpreter
 
 # Fuzz tests use the same examples on every run, so CI never fails by chance; look for new
 # failures by hand with --hypothesis-seed=random.
@@ -53,7 +54,6 @@ def offer() -> Offer:
 @pytest.fixture(scope="session")
 def trained_model(tmp_path_factory: pytest.TempPathFactory, offer: Offer) -> Path:
     """Trains the real model once per session (about 15 s): slow tests share it."""
-    from nlu import training
 
     path = tmp_path_factory.mktemp("model") / "nlu.tar.gz"
     return training.train(path, offer.examples_by_topic())
@@ -61,7 +61,6 @@ def trained_model(tmp_path_factory: pytest.TempPathFactory, offer: Offer) -> Pat
 
 @pytest.fixture(scope="session")
 def interpreter(trained_model: Path) -> Interpreter:
-    from nlu.rasa_interpreter import RasaInterpreter
 
     return RasaInterpreter(trained_model)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import COMMANDS
+from bot.content import load_offer
 from bot.settings import PROJECT_ROOT
 
 CARBOT = [sys.executable, "-m", "bot"]
@@ -121,7 +122,6 @@ def test_scripted_chat_protocol(database_url: str, trained_model: Path, tmp_path
     assert "Jay" in hello["messages"][0]["text"]
 
     # Council tax for a 19- and a 24-year-old in Plymouth, and an anonymous Cambridgeshire visitor.
-    from bot.content import load_offer
 
     offer = load_offer(PROJECT_ROOT / "offer_content")
     plymouth = offer.topic("plymouth", "council_tax")
@@ -144,7 +144,6 @@ def test_scripted_chat_protocol(database_url: str, trained_model: Path, tmp_path
 def test_chat_answers_council_tax_in_the_chosen_language(
     database_url: str, trained_model: Path, tmp_path: Path
 ) -> None:
-    from bot.content import load_offer
 
     env = {
         "DATABASE_URL": database_url,

@@ -16,7 +16,15 @@ from bot.advisers.delivery import DeliveryFollowUp
 from bot.clock import FixedClock
 from bot.db import session_factory
 from bot.messages import Button
-from bot.models import ChannelIdentity, Message, OutboxItem, StaffAccount, YoungPerson
+from bot.models import (
+    ChannelIdentity,
+    Council,
+    Message,
+    OutboxItem,
+    PersonalAdviser,
+    StaffAccount,
+    YoungPerson,
+)
 from bot.outbox import Delivery, DeliveryError, Dispatcher, StoredSender
 from tests.conftest import MONDAY_10AM
 
@@ -610,7 +618,6 @@ def _whatsapp_item(sessions: sessionmaker, demo: None) -> tuple[int, int]:
 async def test_outside_the_window_it_falls_back_to_the_councils_template(
     sessions: sessionmaker, clock: FixedClock, demo: None
 ) -> None:
-    from bot.models import Council
 
     item_id, _yp = _whatsapp_item(sessions, demo)
     with sessions.begin() as session:
@@ -635,7 +642,6 @@ async def test_outside_the_window_it_falls_back_to_the_councils_template(
 async def test_outside_the_window_with_no_template_the_pa_gets_a_task(
     sessions: sessionmaker, clock: FixedClock, demo: None
 ) -> None:
-    from bot.models import PersonalAdviser
 
     item_id, yp_id = _whatsapp_item(sessions, demo)
     with sessions.begin() as session:

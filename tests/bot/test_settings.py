@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.settings import PROJECT_ROOT, SettingsError, load_settings
@@ -69,7 +71,6 @@ def test_env_example_as_copied_loads_with_defaults() -> None:
 def test_env_example_documents_every_setting() -> None:
     source = (PROJECT_ROOT / "bot" / "settings.py").read_text()
     documented = (PROJECT_ROOT / ".env.example").read_text()
-    import re
 
     names = set(re.findall(r'"((?:CAREBOT|TELEGRAM|DATABASE)_[A-Z_]+)"', source))
     assert names, "the settings module reads named variables"

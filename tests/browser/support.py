@@ -13,6 +13,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from bot.advisers import linking
 from bot.clock import FixedClock
 from bot.db import session_factory
 from bot.messages import InboundMessage
@@ -63,7 +64,6 @@ class Bot:
             )
 
     def link_code(self, ref: str) -> str:
-        from bot.advisers import linking
 
         yp = self.young_person(ref)
         with session_factory(self.db).begin() as session:

@@ -6,7 +6,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.messages import InboundMessage
-from bot.models import Escalation, Message
+from bot.models import AuditEvent, Escalation, Message
+from nlu.risk import PRIORITY
+from nlu.risk.lexicon import default_lexicon
 from tests.conftest import Chat
 
 pytestmark = pytest.mark.slow
@@ -265,8 +267,6 @@ def test_arabic_interface(chat: Chat) -> None:
 
 
 def test_every_risk_phrase_gets_its_risk_reply_first(engine) -> None:
-    from nlu.risk import PRIORITY
-    from nlu.risk.lexicon import default_lexicon
 
     chat = Chat(engine).link("demo-19")
     # Every phrase is matched in tests/nlu/risk/test_lexicon.py; here, through the whole
@@ -327,7 +327,6 @@ def test_language_can_be_chosen_from_a_menu(chat: Chat) -> None:
 
 
 def test_stop_is_recorded_and_explained(chat: Chat, db_engine) -> None:
-    from bot.models import AuditEvent
 
     turn = chat.link("demo-19").say("/stop")
     assert turn.intent == "data_delete"

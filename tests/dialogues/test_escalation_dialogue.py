@@ -10,12 +10,15 @@ from sqlalchemy import select
 
 from bot.advisers import escalations, linking
 from bot.db import session_factory
+from bot.messages import InboundMessage
 from bot.models import (
     ChannelIdentity,
     Escalation,
     Message,
     OutboxItem,
+    PersonalAdviser,
     StaffAccount,
+    Team,
     YoungPerson,
 )
 from tests.conftest import Chat
@@ -218,7 +221,6 @@ def test_a_pa_replies_to_a_notification_on_telegram(chat, engine, db_engine, sta
     # The dispatcher records the sent message's id; a reply to it threads back.
     with sessions.begin() as session:
         session.get(OutboxItem, telegram[0].id).external_id = "555001:42"
-    from bot.messages import InboundMessage
 
     answer = engine.handle(
         InboundMessage(
@@ -245,7 +247,6 @@ def test_anonymous_visitor_asking_for_a_pa_gets_the_team_and_how_to_link(chat) -
 
 
 def _set(db_engine, fn) -> None:
-    from bot.models import PersonalAdviser, Team
 
     with session_factory(db_engine).begin() as session:
         fn(session, PersonalAdviser, Team)

@@ -14,6 +14,7 @@ from bot.settings import PROJECT_ROOT
 from dialogues.understanding import Understander
 from nlu.risk import default_detector
 from nlu.training import DATA_DIR, data_files
+from tests.bot.test_cli import run
 
 HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
 # Written later, by someone who never saw the training data, after tuning on HELDOUT.
@@ -81,7 +82,6 @@ def test_every_test_set_crisis_message_takes_the_crisis_path(interpreter, path: 
 def test_nlu_eval_command_prints_the_figures_and_a_confusion_matrix(
     trained_model: Path, tmp_path: Path
 ) -> None:
-    from tests.bot.test_cli import run
 
     small = tmp_path / "small.yml"
     small.write_text(
@@ -117,7 +117,6 @@ def test_nlu_eval_command_prints_the_figures_and_a_confusion_matrix(
 def test_nlu_eval_scores_a_risk_set_per_category_and_language(
     trained_model: Path, tmp_path: Path
 ) -> None:
-    from tests.bot.test_cli import run
 
     small = tmp_path / "risk.yml"
     small.write_text(

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from nlu import NluResult, training
+from nlu.rasa_interpreter import RasaInterpreter
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +44,6 @@ def test_model_fingerprint_tracks_training_data(trained_model: Path, offer) -> N
 
 
 def test_retraining_gives_the_same_predictions(tmp_path: Path, offer, interpreter) -> None:
-    from nlu.rasa_interpreter import RasaInterpreter
 
     again = RasaInterpreter(training.train(tmp_path / "nlu.tar.gz", offer.examples_by_topic()))
     for text in ["who's my pa", "cn i get help wiv rent", "what's the weather", "i wana die"]:

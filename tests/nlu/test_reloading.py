@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from pathlib import Path
 
 import pytest
 
+from nlu.rasa_interpreter import RasaInterpreter
 from nlu.reloading import ModelInfo, ReloadingInterpreter
 from nlu.result import NluResult
 
@@ -94,9 +96,6 @@ def test_messages_are_answered_while_a_slow_model_loads(model: Path) -> None:
 def test_the_real_model_is_swapped_for_a_retrained_one(trained_model: Path, tmp_path: Path) -> None:
     """`carebot train` replaces the file (and writes a new fingerprint): the Rasa model is
     loaded again and answers."""
-    import shutil
-
-    from nlu.rasa_interpreter import RasaInterpreter
 
     model = tmp_path / "nlu.tar.gz"
     shutil.copy(trained_model, model)

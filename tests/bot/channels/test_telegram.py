@@ -14,9 +14,23 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
+from telegram import Bot
+from telegram.request import HTTPXRequest
 
-from bot.channels.telegram import SECRET_HEADER, TelegramChannel
-from bot.models import Message
+from bot.advisers import escalations, linking
+from bot.advisers.staff import create_staff
+from bot.channels.telegram import SECRET_HEADER, TelegramChannel, TelegramSender
+from bot.models import (
+    AuditEvent,
+    ChannelIdentity,
+    Escalation,
+    Message,
+    OutboxItem,
+    PersonalAdviser,
+    StaffAccount,
+    YoungPerson,
+)
+from bot.outbox import Dispatcher
 from bot.runtime import Runtime
 from bot.server import create_app
 from bot.settings import Settings
@@ -322,8 +336,6 @@ async def test_polling_mode_answers_a_queued_update(
 def test_pa_reply_is_delivered_to_the_young_person_on_telegram(
     webhook: Webhook, staff: dict[str, int]
 ) -> None:
-    from bot.advisers import escalations
-    from bot.models import Escalation, OutboxItem, StaffAccount
 
     runtime = webhook.runtime
     runtime.engine.identify("telegram", "556", young_person_ref="demo-19")
@@ -360,7 +372,6 @@ def test_pa_reply_is_delivered_to_the_young_person_on_telegram(
 
 
 def test_a_blocked_user_is_marked_unreachable_and_their_pa_told(webhook: Webhook) -> None:
-    from bot.models import AuditEvent, ChannelIdentity
 
     runtime = webhook.runtime
     runtime.engine.identify("telegram", "557", young_person_ref="demo-19")
@@ -396,12 +407,6 @@ def test_a_repeated_update_id_is_processed_once(webhook: Webhook) -> None:
 async def test_flood_control_429_is_retried_after_the_wait_telegram_asks_for(
     runtime: Runtime, fake_api: tuple[FakeTelegram, str]
 ) -> None:
-    from telegram import Bot
-    from telegram.request import HTTPXRequest
-
-    from bot.channels.telegram import TelegramSender
-    from bot.models import OutboxItem
-    from bot.outbox import Dispatcher
 
     fake, base = fake_api
     clock = runtime.engine.clock
@@ -441,9 +446,6 @@ async def test_flood_control_429_is_retried_after_the_wait_telegram_asks_for(
 
 
 def test_deep_link_start_code_links_the_chat_once(webhook: Webhook) -> None:
-    from bot.advisers import linking
-    from bot.advisers.staff import create_staff
-    from bot.models import ChannelIdentity, PersonalAdviser, YoungPerson
 
     runtime = webhook.runtime
     now = runtime.engine.clock.now()

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from bot.advisers import escalations
 from bot.channels.whatsapp import (
     INTERACTIVE_TEXT_LIMIT,
     LIST_BUTTON_LABEL,
@@ -31,7 +32,7 @@ from bot.channels.whatsapp import (
     split_text,
 )
 from bot.messages import Button, OutgoingMessage
-from bot.models import ChannelIdentity, Escalation, Message
+from bot.models import ChannelIdentity, Escalation, Message, OutboxItem, StaffAccount
 from bot.outbox import Delivery, DeliveryError
 from bot.runtime import Runtime
 from bot.server import create_app
@@ -499,7 +500,6 @@ def test_other_numbers_and_groups_are_not_answered(webhook: Webhook) -> None:
 
 
 def wait_for_outbox(runtime: Runtime, purpose: str) -> Any:
-    from bot.models import OutboxItem
 
     deadline = time.monotonic() + HTTP_TIMEOUT
     while True:
@@ -514,7 +514,6 @@ def wait_for_outbox(runtime: Runtime, purpose: str) -> Any:
 
 
 def queue(runtime: Runtime, purpose: str, body: str, **fields: Any) -> None:
-    from bot.models import OutboxItem
 
     now = runtime.engine.clock.now()
     with runtime.sessions.begin() as session:
@@ -543,8 +542,6 @@ def queue(runtime: Runtime, purpose: str, body: str, **fields: Any) -> None:
 def test_pa_reply_is_delivered_to_the_young_person_on_whatsapp(
     webhook: Webhook, staff: dict[str, int]
 ) -> None:
-    from bot.advisers import escalations
-    from bot.models import Escalation, StaffAccount
 
     runtime = webhook.runtime
     runtime.engine.identify("whatsapp", BSUID, young_person_ref="demo-19")

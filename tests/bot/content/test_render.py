@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from bot.content import AGE_BANDS, NATIONAL, REQUIRED_TOPICS, Offer, render
+from bot.content.first_message import SCREEN_LINES, screen_lines
 from bot.i18n import Translator
 from dialogues.handlers.offer import compose_answer, compose_detail
 
@@ -118,7 +119,6 @@ SHIPPED = ("en", "en_easy", "ar", "fa_AF", "ps", "ckb", "sq", "ti", "vi")
 def test_the_answer_bubble_fits_one_screen_even_with_the_not_translated_notice(
     offer: Offer, language: str
 ) -> None:
-    from bot.content.first_message import SCREEN_LINES, screen_lines
 
     t = Translator(language)
     noticed = 0

@@ -10,10 +10,12 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
+from starlette.requests import Request
 from starlette.testclient import TestClient
 
 from bot.advisers import auth
 from bot.advisers.staff import StaffError, create_staff
+from bot.client_address import client_address
 from bot.clock import FixedClock
 from bot.dashboard.app import safe_next
 from bot.dashboard.staff_cli import add_staff, read_password
@@ -436,9 +438,6 @@ def test_login_throttling_over_http(
 
 
 def test_x_forwarded_for_counts_only_from_a_trusted_proxy() -> None:
-    from starlette.requests import Request
-
-    from bot.client_address import client_address
 
     def request(peer: str, forwarded: str) -> Request:
         return Request(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import sessionmaker
 from starlette.testclient import TestClient
 
 from bot.clock import FixedClock
-from bot.models import AuditEvent, Escalation, LinkCode, OutboxItem, StaffAccount
+from bot.models import AuditEvent, Escalation, LinkCode, Message, OutboxItem, StaffAccount
 from tests.bot.dashboard.conftest import TELEGRAM_BOT
 from tests.bot.dashboard.helpers import (
     Account,
@@ -320,7 +320,6 @@ def test_the_history_is_the_last_200_messages(
     now = clock.now()
     with sessions.begin() as session:
         identity = chat_for(session, "demo-19", now)
-        from bot.models import Message
 
         for n in range(205):
             session.add(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.clock import FixedClock
 from bot.db import session_factory
 from bot.keeping_in_touch import jobs
+from bot.keeping_in_touch.plans import plan_for
 from bot.models import (
     AuditEvent,
     ChannelIdentity,
@@ -147,7 +148,6 @@ class TimeMachine:
             return session.get(ContactPlan, self.yp_id(ref))
 
     def update_plan(self, ref: str, **values: Any) -> None:
-        from bot.keeping_in_touch.plans import plan_for
 
         with self.sessions.begin() as session:
             plan = plan_for(session, self.yp_id(ref), self.clock.now())

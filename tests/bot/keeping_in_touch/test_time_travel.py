@@ -9,6 +9,7 @@ demo-19 (Jay) was born 26 July 2007; demo-20-9m (Amir) 21 February 2006 (21 on S
 
 from __future__ import annotations
 
+import json
 import threading
 import traceback
 from datetime import date, datetime, timedelta, timezone
@@ -937,7 +938,6 @@ def test_schedule_show_prints_the_planned_check_in(tm, cli_env, capsys) -> None:
 
 
 def test_schedule_show_json_and_unknown_ref(tm, cli_env, capsys) -> None:
-    import json
 
     code = cli.main(["schedule", "show", "--as", "demo-19", "--at", "2026-11-23T10:00", "--json"])
     rows = json.loads(capsys.readouterr().out)
