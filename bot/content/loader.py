@@ -56,10 +56,12 @@ class CheckResult:
 
     @property
     def errors(self) -> list[Problem]:
+        """The problems that stop the content loading."""
         return [p for p in self.problems if p.severity == "error"]
 
     @property
     def warnings(self) -> list[Problem]:
+        """The problems worth fixing that still let the content load."""
         return [p for p in self.problems if p.severity == "warning"]
 
 

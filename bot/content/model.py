@@ -56,6 +56,8 @@ class ContentError(ValueError):
 
 @dataclass(frozen=True)
 class Problem:
+    """One thing wrong in the content; a warning does not stop the content loading."""
+
     path: str
     line: int
     field: str
@@ -69,6 +71,10 @@ class Problem:
 
 @dataclass(frozen=True)
 class Amount:
+    """A sum of money a topic states as `{amount:ID}`, with the dates it holds between.
+
+    `period` is one-off, week, month, year or total; `source` is where the figure comes from."""
+
     value: float
     period: str
     valid_from: date
@@ -77,11 +83,14 @@ class Amount:
     currency: str = "GBP"
 
     def valid_on(self, day: date) -> bool:
+        """Whether the figure holds on `day` (both dates included); if not, it is never stated."""
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
 
 
 @dataclass(frozen=True)
 class Contact:
+    """Someone to contact about a topic; every way to reach them is optional."""
+
     name: str
     phone: str | None = None
     email: str | None = None
@@ -91,18 +100,24 @@ class Contact:
 
 @dataclass(frozen=True)
 class Link:
+    """A web page with more on a topic (the schema allows only https)."""
+
     title: str
     url: str
 
 
 @dataclass(frozen=True)
 class Variant:
+    """An answer for only some of a topic's readers, chosen by age band and circumstances."""
+
     age_bands: tuple[str, ...]
     conditions: tuple[str, ...]
     answer: str
     detail: str | None
 
     def matches(self, band: str | None, conditions: frozenset[str]) -> bool:
+        """Whether it is for this person: no age bands means any age (even unknown), and they
+        must meet every one of its conditions."""
         if self.age_bands and band not in self.age_bands:
             return False
         return set(self.conditions) <= conditions
@@ -110,6 +125,9 @@ class Variant:
 
 @dataclass(frozen=True)
 class Translation:
+    """A topic in another language; once the English changes (`source_hash` no longer
+    matches) it is stale and never sent. `variants` are (answer, detail) in the English order."""
+
     status: str  # draft or reviewed
     source_hash: str
     title: str
@@ -120,6 +138,9 @@ class Translation:
 
 @dataclass(frozen=True)
 class Topic:
+    """One question's answer for a council (or the national baseline), before `render` picks
+    the variant and language for a particular person."""
+
     id: str
     council_id: str
     path: str
@@ -157,6 +178,8 @@ class Topic:
 
 @dataclass(frozen=True)
 class Council:
+    """A council using the bot, from its folder's council.yml; `id` is the folder name."""
+
     id: str
     name: str
     short_name: str
@@ -182,6 +205,8 @@ class SafetyService:
 
 @dataclass(frozen=True)
 class SafetyServices:
+    """The services for risk replies, with who last checked the numbers and when."""
+
     checked_on: date
     checked_by: str
     services: Mapping[str, SafetyService]
@@ -201,6 +226,7 @@ class SafetyServices:
 
     @property
     def emergency(self) -> SafetyService:
+        """The 999 entry, which the schema makes every safety file have."""
         return self.services["emergency"]
 
 
@@ -222,12 +248,15 @@ class Offer:
         return self.topics.get(NATIONAL, {}).get(topic_id)
 
     def topic_ids(self) -> frozenset[str]:
+        """Every topic id some council or the national baseline has."""
         return frozenset(t for topics in self.topics.values() for t in topics)
 
     def council_ids(self) -> tuple[str, ...]:
+        """The councils' ids, sorted; the national baseline is not a council."""
         return tuple(sorted(self.councils))
 
     def title(self, topic_id: str, council_id: str | None = None) -> str:
+        """The topic's English title as `topic()` finds it, else any council's, else the id."""
         topic = self.topic(council_id, topic_id)
         if topic is None:
             for topics in self.topics.values():

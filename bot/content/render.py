@@ -13,6 +13,8 @@ from bot.i18n import EASY_ENGLISH, SOURCE_LANGUAGE, Translator
 
 @dataclass(frozen=True)
 class Rendered:
+    """A topic's text as one young person is sent it, amounts filled in."""
+
     topic_id: str
     title: str
     answer: str
@@ -52,6 +54,8 @@ def render(
     translator: Translator,
     today: date,
 ) -> Rendered:
+    """The first variant for their age band and conditions (else the main answer), in their
+    language, else Easy English, else English with a notice; only current translations are used."""
     index = topic.pick(band, conditions)
     title, answer, detail = topic.title, topic.answer, topic.detail
     if index is not None:

@@ -31,6 +31,8 @@ BIRTHDAY_GRACE = timedelta(days=7)
 
 @dataclass(frozen=True)
 class Planned:
+    """One proactive event for a young person: a message to send, or lost contact to raise."""
+
     kind: str
     # When it goes: quiet hours already applied to messages.
     due_at: datetime
@@ -208,4 +210,5 @@ def _birthday_reminders(p: _Planning) -> list[Planned]:
 
 
 def due_now(events: list[Planned], now: datetime) -> list[Planned]:
+    """The events due by `now`, overdue ones included, in the order given."""
     return [e for e in events if e.due_at <= now]
