@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from datetime import date
 
@@ -10,23 +11,39 @@ from bot.content import CONDITIONS, NATIONAL, check_offer
 from bot.i18n import SOURCE_LANGUAGE, Translator, available_languages, normalise_language
 from bot.settings import Settings
 from dialogues.context import Reply
+from dialogues.handlers.offer import compose_answer, compose_detail
+from nlu import training_data
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    """`carebot content check|show`: returns the exit status."""
+    if args.content_command == "check":
+        return check(settings)
+    return show(
+        settings,
+        args.topic,
+        council=args.council,
+        age=args.age,
+        language=args.lang,
+        conditions=args.condition,
+    )
 
 
 def check(settings: Settings, *, today: date | None = None) -> int:
+    """`carebot content check`: every problem printed; exit 1 when any is an error."""
     languages = [code for code in available_languages() if code != SOURCE_LANGUAGE]
     result = check_offer(settings.content_dir, today=today, languages=languages)
     for problem in result.problems:
         print(problem)
-    if result.offer is not None:
-        from nlu import training
-
-        if settings.model_path.is_file() and not training.is_current(
-            settings.model_path, result.offer.examples_by_topic()
-        ):
-            print(
-                "note: example questions changed since the NLU model was trained; "
-                "run `carebot train` (the bot keeps the old model until then)"
-            )
+    if (
+        result.offer is not None
+        and settings.model_path.is_file()
+        and not training_data.is_current(settings.model_path, result.offer.examples_by_topic())
+    ):
+        print(
+            "note: example questions changed since the NLU model was trained; "
+            "run `carebot train` (the bot keeps the old model until then)"
+        )
     print(f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)")
     return 1 if result.errors else 0
 
@@ -48,8 +65,8 @@ def show(
     conditions: list[str],
     today: date | None = None,
 ) -> int:
-    from dialogues.handlers.offer import compose_answer, compose_detail
-
+    """`carebot content show`: what the bot would send about a topic, and after [More detail];
+    exit 2 for an unknown council, topic, age, condition or language."""
     result = check_offer(settings.content_dir, today=today)
     if result.offer is None:
         print(

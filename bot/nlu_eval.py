@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from matplotlib.figure import Figure
 
 from dialogues.understanding import OUT_OF_SCOPE, Understander
 from nlu.risk import CATEGORIES
@@ -34,11 +35,14 @@ class TestFileError(ValueError):
 
 @dataclass(frozen=True)
 class Example:
+    """One labelled test message."""
+
     intent: str
     text: str
 
 
 def read_examples(path: Path) -> list[Example]:
+    """Every example in a test file in Rasa NLU YAML; TestFileError says what is wrong."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
@@ -65,6 +69,8 @@ def read_examples(path: Path) -> list[Example]:
 
 @dataclass
 class Report:
+    """What each message was labelled and routed to, and the figures made from them."""
+
     labels: list[str]
     gold: list[str]
     predicted: list[str]
@@ -76,6 +82,7 @@ class Report:
 
     @property
     def in_scope_accuracy(self) -> float:
+        """Of the messages labelled with a real intent, the share routed to it."""
         pairs = [
             (g, p) for g, p in zip(self.gold, self.predicted, strict=True) if g != OUT_OF_SCOPE
         ]
@@ -83,30 +90,36 @@ class Report:
 
     @property
     def oos_false_acceptance(self) -> float:
+        """Of the out-of-scope messages, the share routed to an intent anyway."""
         oos = [p for g, p in zip(self.gold, self.predicted, strict=True) if g == OUT_OF_SCOPE]
         return self._rate(sum(p != OUT_OF_SCOPE for p in oos), len(oos))
 
     @property
     def crisis_recall(self) -> float:
+        """Of the messages labelled crisis, the share routed to crisis."""
         crisis = [p for g, p in zip(self.gold, self.predicted, strict=True) if g == CRISIS]
         return self._rate(sum(p == CRISIS for p in crisis), len(crisis))
 
     @property
     def crisis_false_alarms(self) -> float:
+        """Of the messages not labelled crisis, the share routed to crisis."""
         other = [p for g, p in zip(self.gold, self.predicted, strict=True) if g != CRISIS]
         return self._rate(sum(p == CRISIS for p in other), len(other))
 
     @property
     def macro_f1(self) -> float:
+        """The mean of the per-intent F1 scores."""
         return statistics.fmean(f1 for _, _, f1, _ in self.per_intent.values())
 
     @property
     def accuracy(self) -> float:
+        """The share of all messages routed as labelled."""
         return self._rate(
             sum(g == p for g, p in zip(self.gold, self.predicted, strict=True)), len(self.gold)
         )
 
     def misses(self, examples: Sequence[Example]) -> list[tuple[str, str, str]]:
+        """(labelled, routed, text) for every message routed wrongly."""
         return [
             (e.intent, p, e.text)
             for e, p in zip(examples, self.predicted, strict=True)
@@ -115,6 +128,7 @@ class Report:
 
 
 def evaluate(understander: Understander, examples: Sequence[Example]) -> Report:
+    """Route every example through the whole message path, timing each, and score it."""
     gold, predicted, timings = [], [], []
     for example in examples:
         started = time.perf_counter()
@@ -136,6 +150,7 @@ def evaluate(understander: Understander, examples: Sequence[Example]) -> Report:
 
 
 def format_report(report: Report) -> str:
+    """The figures as `carebot nlu eval` prints them, per intent last."""
     times = sorted(report.parse_ms)
     lines = [
         f"messages: {len(report.gold)}",
@@ -156,17 +171,16 @@ def format_report(report: Report) -> str:
 
 
 def write_confusion(report: Report, path: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    """Draw the confusion matrix (labelled against routed) as a PNG at `path`."""
     labels = report.labels
     index = {label: i for i, label in enumerate(labels)}
     counts = Counter(zip(report.gold, report.predicted, strict=True))
     matrix = [[counts.get((g, p), 0) for p in labels] for g in labels]
     size = max(6.0, 0.38 * len(labels) + 2)
-    fig, ax = plt.subplots(figsize=(size, size))
+    # A Figure of its own rather than pyplot: no global backend or figure state to manage,
+    # and savefig renders the PNG with Agg either way.
+    fig = Figure(figsize=(size, size))
+    ax = fig.subplots()
     ax.imshow(matrix, cmap="Blues")
     ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=8)
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
@@ -186,5 +200,4 @@ def write_confusion(report: Report, path: Path) -> Path:
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path

@@ -14,6 +14,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import sessionmaker
 
+from bot.advisers import cover
+from bot.clock import SystemClock
+from bot.db import current_revision, head_revision, make_engine, session_factory
+from bot.keeping_in_touch import duty_export
+from bot.keeping_in_touch.duty_report import Scope, duty_report
+from bot.keeping_in_touch.schedule_cli import parse_when
+from bot.models import Council
 from bot.settings import Settings
 
 LONDON = ZoneInfo("Europe/London")
@@ -28,13 +35,12 @@ DUTY_SUMMARY = {
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add `carebot config check` and `carebot duty report` to the command line."""
     config = subparsers.add_parser("config", help="check the service's set-up in the database")
     config_sub = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
     config_sub.add_parser(
         "check", help="every team has a duty route someone can log in to; exit 1 if not"
     )
-    from bot.keeping_in_touch.schedule_cli import parse_when
-
     duty = subparsers.add_parser("duty", help="the duty view's figures, for managers")
     duty_sub = duty.add_subparsers(dest="duty_command", required=True, metavar="ACTION")
     report = duty_sub.add_parser(
@@ -55,8 +61,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def _sessions(settings: Settings, command: str) -> Iterator[sessionmaker | None]:
     """Sessions on the database (None, said on stderr, when it is not migrated); the
     engine is closed afterwards."""
-    from bot.db import current_revision, head_revision, make_engine, session_factory
-
     engine = make_engine(settings.database_url)
     try:
         if current_revision(engine) != head_revision(engine):
@@ -72,8 +76,8 @@ def _sessions(settings: Settings, command: str) -> Iterator[sessionmaker | None]
 
 
 def run_config(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.advisers import cover
-
+    """`carebot config check`: exit 1, each problem on stderr, unless every team has a duty
+    route someone can log in to."""
     with _sessions(settings, "config") as sessions:
         if sessions is None:
             return 2
@@ -98,8 +102,6 @@ def _json_value(value: Any) -> Any:
 
 def duty_json(report: Any) -> dict[str, Any]:
     """The report as `carebot duty report --json` prints it: references, never names."""
-    from bot.keeping_in_touch import duty_export
-
     out: dict[str, Any] = {"checked_at": _json_value(report.checked_at)}
     for figure in duty_export.CLI_FIGURES:
         out[figure] = [
@@ -121,10 +123,6 @@ def _summary(report: Any, council: str | None) -> str:
 
 def run_duty(settings: Settings, args: argparse.Namespace) -> int:
     """`carebot duty report [--council ID] [--json] [--at DATETIME]`."""
-    from bot.clock import SystemClock
-    from bot.keeping_in_touch.duty_report import Scope, duty_report
-    from bot.models import Council
-
     at = getattr(args, "at", None) or SystemClock().now()
     with _sessions(settings, "duty") as sessions:
         if sessions is None:

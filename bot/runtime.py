@@ -9,12 +9,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from bot.clock import Clock, SystemClock
-from bot.content import Offer
+from bot.content import ContentError, Offer
 from bot.content.store import ContentStore
 from bot.db import current_revision, head_revision, make_engine, session_factory
 from bot.settings import Settings
+from bot.startup import StartupError
 from dialogues.engine import DialogueEngine
-from nlu import Interpreter
+from nlu import Interpreter, training_data
+from nlu.rasa_interpreter import ModelMissingError, RasaInterpreter
 from nlu.reloading import ModelInfo, ReloadingInterpreter
 from nlu.risk import RiskDetector
 from nlu.risk.classifier import load_or_train
@@ -24,12 +26,10 @@ from nlu.risk.lexicon import LexiconError, load_lexicon
 log = logging.getLogger(__name__)
 
 
-class StartupError(RuntimeError):
-    """Something the bot needs is not ready; the message says how to fix it."""
-
-
 @dataclass
 class Runtime:
+    """Everything the running bot is made of, built once by build_runtime."""
+
     settings: Settings
     db: Engine
     sessions: sessionmaker
@@ -41,14 +41,14 @@ class Runtime:
     interpreter: ReloadingInterpreter | None = None
 
     def model_info(self) -> ModelInfo:
+        """Which NLU model answers (for /healthz)."""
         if self.interpreter is not None:
             return self.interpreter.info
         return ModelInfo.of(self.settings.model_path)
 
     def check_model(self, offer: Offer) -> None:
-        from nlu import training
-
-        stale = not training.is_current(self.settings.model_path, offer.examples_by_topic())
+        """Note (and warn once) when content example questions outdate the model."""
+        stale = not training_data.is_current(self.settings.model_path, offer.examples_by_topic())
         if stale and not self.nlu_stale:
             log.warning(
                 "content example questions changed since the NLU model was trained; "
@@ -59,8 +59,6 @@ class Runtime:
 
 def load_interpreter(settings: Settings) -> ReloadingInterpreter:
     """The trained model, swapped for a new one when `carebot train` replaces it."""
-    from nlu.rasa_interpreter import ModelMissingError, RasaInterpreter
-
     try:
         return ReloadingInterpreter(settings.model_path, RasaInterpreter)
     except ModelMissingError as exc:
@@ -94,8 +92,6 @@ def build_runtime(
         ) from None
     if revision != head_revision(db):
         raise StartupError("the database is not up to date; run `carebot db upgrade`")
-    from bot.content import ContentError
-
     try:
         content = ContentStore(settings.content_dir)
     except ContentError as exc:

@@ -18,7 +18,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.advisers.delivery import DeliveryFollowUp
+from bot.channels.email import SmtpSender
+from bot.channels.telegram import TelegramChannel
 from bot.channels.webchat import WebChat
+from bot.channels.whatsapp import WhatsAppChannel
+from bot.dashboard.app import Dashboard
 from bot.outbox import Dispatcher, StoredSender
 from bot.runtime import Runtime
 from bot.scheduler import JobContext, Scheduler
@@ -53,8 +57,6 @@ def build_dispatcher(
     if whatsapp is not None:
         dispatcher.add_sender("whatsapp", whatsapp.sender, rate=WHATSAPP_RATE)  # type: ignore[attr-defined]
     if runtime.settings.email_enabled:
-        from bot.channels.email import SmtpSender
-
         dispatcher.add_sender("email", SmtpSender(runtime.settings), rate=EMAIL_RATE)
     return dispatcher
 
@@ -105,8 +107,6 @@ def create_app(
                 "nlu_model": dataclasses.asdict(runtime.model_info()),
             }
         )
-
-    from bot.dashboard.app import Dashboard
 
     dashboard = Dashboard(
         sessions=runtime.sessions,
@@ -169,15 +169,12 @@ async def _watch_model(runtime: Runtime, stop: asyncio.Event) -> None:
 
 
 def serve(runtime: Runtime) -> None:
+    """Run the web app, with Telegram and WhatsApp when they are configured, until stopped."""
     telegram = None
     if runtime.settings.telegram_enabled:
-        from bot.channels.telegram import TelegramChannel
-
         telegram = TelegramChannel(runtime.settings, runtime.engine)
     whatsapp = None
     if runtime.settings.whatsapp_enabled:
-        from bot.channels.whatsapp import WhatsAppChannel
-
         whatsapp = WhatsAppChannel(runtime.settings, runtime.engine)
     app = create_app(runtime, telegram=telegram, whatsapp=whatsapp)
     settings = runtime.settings

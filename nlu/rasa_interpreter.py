@@ -6,9 +6,13 @@ import asyncio
 import threading
 from pathlib import Path
 
+# Importing rasa_setup quietens Rasa (telemetry off, warnings muted), so it comes before Rasa.
 from nlu.rasa_setup import keep_logging, quiet_rasa
 from nlu.result import IntentScore, NluResult
-from nlu.training import as_parsed
+from nlu.training_data import as_parsed
+
+# isort: split
+from rasa.core.agent import Agent
 
 
 class ModelMissingError(RuntimeError):
@@ -16,22 +20,23 @@ class ModelMissingError(RuntimeError):
 
 
 class RasaInterpreter:
+    """The trained Rasa model behind the Interpreter protocol (see nlu.result)."""
+
     def __init__(self, model_path: Path, *, fold: bool = True) -> None:
         if not model_path.is_file():
             raise ModelMissingError(f"no NLU model at {model_path}; run `carebot train`")
         quiet_rasa()
         with keep_logging():
-            from rasa.core.agent import Agent
-
             self._agent = Agent.load(str(model_path))
         # Rasa's parse is async in name only; a private loop lets worker threads call it
         # synchronously, and the lock keeps one parse at a time through the graph.
         self._loop = asyncio.new_event_loop()
         self._lock = threading.Lock()
-        # The model was trained on normalised text (see training.as_parsed).
+        # The model was trained on normalised text (see training_data.as_parsed).
         self._fold = fold
 
     def parse(self, text: str) -> NluResult:
+        """Classify one message (never an intent payload such as "/intent")."""
         # Rasa reads "/intent" as an intent payload, which would let anyone pick the
         # classifier's answer by typing it; our own commands are handled before NLU.
         cleaned = text.lstrip("/").strip()

@@ -1,4 +1,6 @@
-"""Process-wide Rasa settings: telemetry off and no log line carrying a user's text."""
+"""Process-wide Rasa settings: telemetry off and no log line carrying a user's text.
+
+Importing this module applies them, so the modules that use Rasa import it before Rasa."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+import structlog
 
 _done = False
 
@@ -24,8 +28,6 @@ def quiet_rasa() -> None:
     os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     warnings.simplefilter("ignore", DeprecationWarning)
     warnings.simplefilter("ignore", FutureWarning)
-    import structlog
-
     # Rasa logs each parse, text included, through structlog at debug level.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     for name in ("rasa", "tensorflow", "absl", "matplotlib", "h5py", "urllib3", "sanic"):
@@ -42,3 +44,7 @@ def keep_logging() -> Iterator[None]:
     finally:
         root.setLevel(level)
         root.handlers[:] = handlers
+
+
+# Before anything imports Rasa: nlu.training and nlu.rasa_interpreter import this module first.
+quiet_rasa()

@@ -24,6 +24,7 @@ class ModelInfo:
 
     @classmethod
     def of(cls, model_path: Path) -> ModelInfo:
+        """The model file at `model_path` as it is now (None for what is missing)."""
         stamp = model_path.with_name(model_path.name + ".fingerprint")
         fingerprint = stamp.read_text().strip()[:12] if stamp.is_file() else None
         trained_at = (
@@ -68,6 +69,7 @@ class ReloadingInterpreter:
         self._lock = threading.Lock()
 
     def parse(self, text: str) -> NluResult:
+        """Classify with the current model, first checking for a new one when it is time."""
         if time.monotonic() - self._checked >= self._check_every:
             self.check()
         return self._current.parse(text)

@@ -11,12 +11,16 @@ FALLBACK_INTENT = "nlu_fallback"
 
 @dataclass(frozen=True)
 class IntentScore:
+    """One intent and the classifier's confidence in it."""
+
     intent: str
     confidence: float
 
 
 @dataclass(frozen=True)
 class NluResult:
+    """What the classifier made of one message."""
+
     intent: str
     confidence: float
     # Best first; after a fallback, ranking[1:] still holds the likeliest real intents.
@@ -24,6 +28,7 @@ class NluResult:
 
     @property
     def is_fallback(self) -> bool:
+        """True when no intent was confident enough."""
         return self.intent == FALLBACK_INTENT
 
     def likeliest(self, n: int, exclude: frozenset[str] = frozenset()) -> list[str]:
@@ -33,5 +38,7 @@ class NluResult:
 
 
 class Interpreter(Protocol):
+    """Anything that classifies messages: the Rasa model, or a stand-in in tests."""
+
     def parse(self, text: str) -> NluResult:
         """Classify one message; must be safe to call from any thread."""

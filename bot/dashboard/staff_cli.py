@@ -13,8 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.advisers import auth
+from bot.advisers.accounts import AccountError
 from bot.advisers.staff import ROLES, StaffError, create_staff
 from bot.clock import SystemClock
+from bot.dashboard import staff_manage
+from bot.db import current_revision, head_revision, make_engine, session_factory
 from bot.models import PersonalAdviser, StaffAccount
 from bot.settings import Settings
 
@@ -73,6 +76,7 @@ def read_password(
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add `carebot staff` and its actions to the command line."""
     staff = subparsers.add_parser("staff", help="dashboard accounts for PAs, managers and editors")
     actions = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
     add = actions.add_parser(
@@ -125,8 +129,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.db import current_revision, head_revision, make_engine, session_factory
-
+    """`carebot staff ACTION`: returns the exit status (2 when the action is refused)."""
     engine = make_engine(settings.database_url)
     if current_revision(engine) != head_revision(engine):
         print(
@@ -135,10 +138,6 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         )
         return 2
     sessions = session_factory(engine)
-    # Imported here: bot.advisers.accounts builds on create_staff in this module.
-    from bot.advisers.accounts import AccountError
-    from bot.dashboard import staff_manage
-
     if args.staff_command in staff_manage.ACTIONS:
         try:
             with sessions.begin() as session:

@@ -11,6 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.clock import SystemClock
+from bot.db import make_engine, session_factory
+from bot.keeping_in_touch import jobs
+from bot.models import OutboxItem, YoungPerson
 from bot.settings import Settings
 
 LONDON = ZoneInfo("Europe/London")
@@ -30,7 +33,7 @@ def parse_when(raw: str) -> datetime:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add `carebot schedule show` and its options to the command line (called by bot/cli.py)."""
+    """Add `carebot schedule show` and its options to the command line (called by bot.cli)."""
     schedule = subparsers.add_parser("schedule", help="what the bot will send, and when")
     actions = schedule.add_subparsers(dest="schedule_command", required=True, metavar="ACTION")
     show = actions.add_parser("show", help="list queued and planned proactive messages")
@@ -48,10 +51,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run(settings: Settings, args: argparse.Namespace) -> int:
     """`carebot schedule show`: proactive messages queued, due and planned as things stand at
     `--at`, soonest first; returns the exit status (2 for an unknown `--as` reference)."""
-    from bot.db import make_engine, session_factory
-    from bot.keeping_in_touch import jobs
-    from bot.models import OutboxItem, YoungPerson
-
     at = args.at or SystemClock().now()
     sessions = session_factory(make_engine(settings.database_url))
     rows = []
