@@ -57,8 +57,9 @@ def test_missing_model_and_unmigrated_database_are_explained(tmp_path: Path) -> 
     assert "run `carebot train`" in result.stderr
 
 
-@pytest.mark.slow
-def test_scripted_chat_protocol(database_url: str, trained_model: Path, tmp_path: Path) -> None:
+@pytest.fixture
+def demo_env(database_url: str, trained_model: Path, tmp_path: Path) -> dict[str, str]:
+    """The environment for a `carebot` process on a migrated database with the demo data."""
     env = {
         "DATABASE_URL": database_url,
         "CAREBOT_MODEL_PATH": str(trained_model),
@@ -66,6 +67,12 @@ def test_scripted_chat_protocol(database_url: str, trained_model: Path, tmp_path
     }
     assert run(["db", "upgrade"], env).returncode == 0
     assert run(["demo-data"], env).returncode == 0
+    return env
+
+
+@pytest.mark.slow
+def test_scripted_chat_protocol(demo_env: dict[str, str]) -> None:
+    env = demo_env
 
     people = json.loads(run(["people", "--json"], env).stdout)
     by_ref = {p["ref"]: p for p in people}
@@ -141,17 +148,9 @@ def test_scripted_chat_protocol(database_url: str, trained_model: Path, tmp_path
 
 
 @pytest.mark.slow
-def test_chat_answers_council_tax_in_the_chosen_language(
-    database_url: str, trained_model: Path, tmp_path: Path
-) -> None:
+def test_chat_answers_council_tax_in_the_chosen_language(demo_env: dict[str, str]) -> None:
 
-    env = {
-        "DATABASE_URL": database_url,
-        "CAREBOT_MODEL_PATH": str(trained_model),
-        "CAREBOT_DATA_DIR": str(tmp_path),
-    }
-    assert run(["db", "upgrade"], env).returncode == 0
-    assert run(["demo-data"], env).returncode == 0
+    env = demo_env
     topic = load_offer(PROJECT_ROOT / "offer_content").topic("plymouth", "council_tax")
     for flag, code in (("ar", "ar"), ("fa-AF", "fa_AF"), ("en-easy", "en_easy")):
         out = run(
@@ -166,17 +165,9 @@ def test_chat_answers_council_tax_in_the_chosen_language(
 
 
 @pytest.mark.slow
-def test_scripted_chat_typed_answers_work_like_buttons(
-    database_url: str, trained_model: Path, tmp_path: Path
-) -> None:
+def test_scripted_chat_typed_answers_work_like_buttons(demo_env: dict[str, str]) -> None:
     """The scripted chat protocol, several turns: typed answers to questions with buttons."""
-    env = {
-        "DATABASE_URL": database_url,
-        "CAREBOT_MODEL_PATH": str(trained_model),
-        "CAREBOT_DATA_DIR": str(tmp_path),
-    }
-    assert run(["db", "upgrade"], env).returncode == 0
-    assert run(["demo-data"], env).returncode == 0
+    env = demo_env
     ask = "/stop delete my data"
     script = "\n".join([ask, "nah", ask, "ok", ask, "yep"])
     out = run(["chat", "--json", "--as", "demo-19"], env, stdin=script + "\n")
@@ -208,18 +199,10 @@ def said(turn: dict) -> str:
 
 
 @pytest.mark.slow
-def test_scripted_chat_pa_support_at_21_and_status(
-    database_url: str, trained_model: Path, tmp_path: Path
-) -> None:
+def test_scripted_chat_pa_support_at_21_and_status(demo_env: dict[str, str]) -> None:
     """The scripted chat protocol, several turns: the choice at 20, a PA again at 22, and
     "has my PA replied" while a request is open."""
-    env = {
-        "DATABASE_URL": database_url,
-        "CAREBOT_MODEL_PATH": str(trained_model),
-        "CAREBOT_DATA_DIR": str(tmp_path),
-    }
-    assert run(["db", "upgrade"], env).returncode == 0
-    assert run(["demo-data"], env).returncode == 0
+    env = demo_env
 
     asked, unsure = script(env, "demo-20-9m", ["what happens when i turn 21", "not sure"])
     choice = [b["payload"] for b in asked["messages"][-1]["buttons"]]
