@@ -76,6 +76,9 @@ case "$command" in
   # CAREBOT_DEFAULT_COUNCIL= (empty) to have anonymous visitors asked for their council.
   start) setup; prepare_bot; CAREBOT_DEFAULT_COUNCIL=${CAREBOT_DEFAULT_COUNCIL-plymouth} \
     exec "$VENV/bin/carebot" run "$@" ;;
-  test) setup; ensure_chromium; exec "$VENV/bin/python" -m pytest "$@" ;;
+  # One pytest worker per core (CAREBOT_TEST_WORKERS=0 for a single process); workers take
+  # the next test as they finish, so the slow ones do not queue behind each other.
+  test) setup; ensure_chromium; exec "$VENV/bin/python" -m pytest \
+    -n "${CAREBOT_TEST_WORKERS:-auto}" --dist worksteal "$@" ;;
   *) echo "usage: ./dev.sh [start|test|setup]" >&2; exit 2 ;;
 esac

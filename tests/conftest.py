@@ -18,6 +18,7 @@ os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 os.environ["SQLALCHEMY_SILENCE_UBER_WARNING"] = "1"
 
 import pytest
+from filelock import FileLock
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
@@ -51,12 +52,23 @@ def offer() -> Offer:
     return load_offer(PROJECT_ROOT / "offer_content")
 
 
-@pytest.fixture(scope="session")
-def trained_model(tmp_path_factory: pytest.TempPathFactory, offer: Offer) -> Path:
-    """Trains the real model once per session (about 15 s): slow tests share it."""
+# Where the suite keeps its trained model between runs (git ignores var/).
+TEST_MODEL_DIR = PROJECT_ROOT / "var" / "test-model"
 
-    path = tmp_path_factory.mktemp("model") / "nlu.tar.gz"
-    return training.train(path, offer.examples_by_topic())
+
+@pytest.fixture(scope="session")
+def trained_model(offer: Offer) -> Path:
+    """The real model, trained at most once per session and shared by every test and every
+    pytest-xdist worker: the first to get here trains it, holding a file lock, and the others
+    wait for it. A model from an earlier run is reused only when its fingerprint shows it was
+    trained on exactly today's data and config (training is deterministic: test_interpreter)."""
+    path = TEST_MODEL_DIR / "nlu.tar.gz"
+    examples = offer.examples_by_topic()
+    TEST_MODEL_DIR.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(TEST_MODEL_DIR / "train.lock")):
+        if not training.is_current(path, examples):
+            training.train(path, examples)
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -18,29 +18,27 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     """Print the figures (a risk set per category and language, a topic set per intent, with
     a confusion matrix); exit 2 when the file cannot be read as a test set."""
     path = Path(args.file)
+    # The file first: a mistake in it is reported at once, not after loading the model.
+    risk_set = is_risk_file(path)
+    try:
+        messages = read_messages(path) if risk_set else []
+        examples = [] if risk_set else read_examples(path)
+    except (RiskDataError, TestFileError) as exc:
+        print(f"carebot nlu eval: {exc}", file=sys.stderr)
+        return 2
     understander = Understander(load_interpreter(settings), load_risk_detector(settings))
-    if is_risk_file(path):
-        try:
-            messages = read_messages(path)
-        except RiskDataError as exc:
-            print(f"carebot nlu eval: {exc}", file=sys.stderr)
-            return 2
+    if risk_set:
         report = evaluate_risk(understander, messages)
         print(format_risk_report(report, show_misses=args.misses))
         return 0
-    try:
-        examples = read_examples(path)
-    except TestFileError as exc:
-        print(f"carebot nlu eval: {exc}", file=sys.stderr)
-        return 2
-    report = evaluate(understander, examples)
-    print(format_report(report))
+    topic_report = evaluate(understander, examples)
+    print(format_report(topic_report))
     if args.misses:
         print("\nrouted wrongly (labelled -> routed: text):")
-        for gold, routed, text in report.misses(examples):
+        for gold, routed, text in topic_report.misses(examples):
             print(f"  {gold} -> {routed}: {text}")
     image = (
         Path(args.confusion) if args.confusion else settings.data_dir / "nlu-eval" / "confusion.png"
     )
-    print(f"\nconfusion matrix: {write_confusion(report, image)}")
+    print(f"\nconfusion matrix: {write_confusion(topic_report, image)}")
     return 0

@@ -82,6 +82,10 @@ class RiskClassifier:
         self.threshold = threshold
         self.urgent_threshold = urgent_threshold
         model: LogisticRegression = pipeline.named_steps["model"]
+        if hasattr(model, "coef_"):
+            # scikit-learn multiplies by coef_.T; stored column-major, that is contiguous and
+            # is not copied (all 100,000+ weights) on every message.
+            model.coef_ = np.asfortranarray(model.coef_)
         self._classes = list(model.classes_)
         self._none = self._classes.index(NONE)
         self._urgent = [self._classes.index(c) for c in URGENT if c in self._classes]
@@ -114,11 +118,17 @@ class RiskClassifier:
             best = self._classes.index(SUICIDE_SELF_HARM)
         cues: tuple[str, ...] = ()
         if hasattr(model, "coef_"):
-            contributions = vector.toarray()[0] * model.coef_[best]
+            # Only the message's own n-grams can contribute: a few dozen, not all 100,000+.
+            row = vector.tocsr()
+            present = row.indices
+            contributions = row.data * model.coef_[best, present]
+            # Strongest first; equal contributions in feature order, so cues are repeatable.
+            ranked = np.lexsort((present, -contributions))[:8]
+            names = [str(self._feature_names[present[i]]) for i in ranked]
             cues = tuple(
-                str(self._feature_names[i]).split(":", 1)[1].strip()
-                for i in np.argsort(-contributions)[:8]
-                if contributions[i] > 0 and str(self._feature_names[i]).startswith("words:")
+                name.split(":", 1)[1].strip()
+                for name, i in zip(names, ranked, strict=True)
+                if contributions[i] > 0 and name.startswith("words:")
             )
         return RiskPrediction(
             category=self._classes[best],

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from argparse import Namespace
 from pathlib import Path
 
 import pytest
 import yaml
 
+from bot.cli import evaluate
 from bot.content import load_offer
 from bot.nlu_eval import CRISIS, read_examples
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, load_settings
 from dialogues.understanding import Understander
 from nlu.risk import default_detector
 from nlu.training import DATA_DIR, data_files
@@ -107,17 +109,35 @@ def test_nlu_eval_command_prints_the_figures_and_a_confusion_matrix(
         assert figure in result.stdout
     assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
+
+def eval_in_process(
+    file: Path, model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], misses: bool
+) -> tuple[int, str, str]:
+    """`carebot nlu eval FILE` in this process (the command's own code, less a process
+    start): exit status, stdout, stderr."""
+    settings = load_settings({"CAREBOT_MODEL_PATH": str(model), "CAREBOT_DATA_DIR": str(tmp_path)})
+    status = evaluate.run(settings, Namespace(file=str(file), misses=misses, confusion=None))
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def test_nlu_eval_explains_a_file_it_cannot_read(
+    trained_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     broken = tmp_path / "broken.yml"
     broken.write_text("intents: [nope]\n")
-    result = run(["nlu", "eval", str(broken)], {"CAREBOT_MODEL_PATH": str(trained_model)})
-    assert result.returncode == 2 and "expected a top-level `nlu:` list" in result.stderr
+    status, _, err = eval_in_process(broken, trained_model, tmp_path, capsys, misses=False)
+    assert status == 2 and "expected a top-level `nlu:` list" in err
+    bad = tmp_path / "bad.yml"
+    bad.write_text('messages:\n  - {text: "x", label: sadness}\n')
+    status, _, err = eval_in_process(bad, trained_model, tmp_path, capsys, misses=False)
+    assert status == 2 and "unknown label 'sadness'" in err
 
 
 @pytest.mark.slow
 def test_nlu_eval_scores_a_risk_set_per_category_and_language(
-    trained_model: Path, tmp_path: Path
+    trained_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-
     small = tmp_path / "risk.yml"
     small.write_text(
         "messages:\n"
@@ -126,14 +146,8 @@ def test_nlu_eval_scores_a_risk_set_per_category_and_language(
         '  - {text: "اريد ان اموت", label: suicide_self_harm, language: ar}\n'
         '  - {text: "can i get council tax paid", label: none, language: en}\n'
     )
-    result = run(
-        ["nlu", "eval", str(small), "--misses"], {"CAREBOT_MODEL_PATH": str(trained_model)}
-    )
-    assert result.returncode == 0, result.stderr
-    assert "risk recall (any safety path): 1.000 (3/3)" in result.stdout
-    assert "false alarms: 0.000 (0/1)" in result.stdout
-    assert "suicide_self_harm" in result.stdout and "ar " in result.stdout
-    bad = tmp_path / "bad.yml"
-    bad.write_text('messages:\n  - {text: "x", label: sadness}\n')
-    result = run(["nlu", "eval", str(bad)], {"CAREBOT_MODEL_PATH": str(trained_model)})
-    assert result.returncode == 2 and "unknown label 'sadness'" in result.stderr
+    status, out, _ = eval_in_process(small, trained_model, tmp_path, capsys, misses=True)
+    assert status == 0
+    assert "risk recall (any safety path): 1.000 (3/3)" in out
+    assert "false alarms: 0.000 (0/1)" in out
+    assert "suicide_self_harm" in out and "ar " in out

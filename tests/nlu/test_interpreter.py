@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
+from bot.settings import PROJECT_ROOT
 from nlu import NluResult, training
 from nlu.rasa_interpreter import RasaInterpreter
 
@@ -43,10 +48,47 @@ def test_model_fingerprint_tracks_training_data(trained_model: Path, offer) -> N
     assert not training.is_current(trained_model, changed)
 
 
-def test_retraining_gives_the_same_predictions(tmp_path: Path, offer, interpreter) -> None:
+TEXTS = ["who's my pa", "cn i get help wiv rent", "what's the weather", "i wana die", "gym??"]
+TRAIN_IN_A_NEW_PROCESS = """
+import sys
+from pathlib import Path
+from nlu import training
+from nlu.training_data import read_data
+data_dir, model = Path(sys.argv[1]), Path(sys.argv[2])
+training.train(model, read_data(data_dir), data_dir=data_dir)
+"""
 
-    again = RasaInterpreter(training.train(tmp_path / "nlu.tar.gz", offer.examples_by_topic()))
-    for text in ["who's my pa", "cn i get help wiv rent", "what's the weather", "i wana die"]:
-        a, b = interpreter.parse(text), again.parse(text)
-        assert a.intent == b.intent
-        assert a.confidence == pytest.approx(b.confidence, abs=1e-6)
+
+def small_data(folder: Path) -> Path:
+    """A slice of the real training data (eight intents, 15 examples each) as Rasa NLU YAML:
+    the real pipeline and config, trained in seconds instead of a minute."""
+    folder.mkdir()
+    blocks = [
+        {"intent": intent, "examples": "".join(f"- {e}\n" for e in sorted(examples)[:15])}
+        for intent, examples in sorted(training.read_data().items())[:8]
+    ]
+    (folder / "slice.yml").write_text(
+        yaml.safe_dump({"version": "3.1", "nlu": blocks}, allow_unicode=True), encoding="utf-8"
+    )
+    return folder
+
+
+def test_retraining_gives_the_same_predictions(tmp_path: Path) -> None:
+    """Training is deterministic, across processes too (another hash seed): what lets the
+    suite reuse a model trained on the same data in an earlier run (tests/conftest.py)."""
+    data = small_data(tmp_path / "data")
+    here = training.train(tmp_path / "here.tar.gz", training.read_data(data), data_dir=data)
+    elsewhere = tmp_path / "elsewhere.tar.gz"
+    subprocess.run(
+        [sys.executable, "-c", TRAIN_IN_A_NEW_PROCESS, str(data), str(elsewhere)],
+        env={**os.environ, "PYTHONHASHSEED": "12345", "RASA_TELEMETRY_ENABLED": "false"},
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    a, b = RasaInterpreter(here), RasaInterpreter(elsewhere)
+    for text in TEXTS:
+        first, second = a.parse(text), b.parse(text)
+        assert first.intent == second.intent
+        assert first.confidence == pytest.approx(second.confidence, abs=1e-6)
