@@ -11,9 +11,9 @@ from sqlalchemy.orm import sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.content import ContentError, Offer
 from bot.content.store import ContentStore
-from bot.db import current_revision, head_revision, make_engine, session_factory
+from bot.db import session_factory
 from bot.settings import Settings
-from bot.startup import StartupError
+from bot.startup import StartupError, open_database
 from dialogues.engine import DialogueEngine
 from nlu import Interpreter, training_data
 from nlu.rasa_interpreter import ModelMissingError, RasaInterpreter
@@ -83,15 +83,7 @@ def build_runtime(
     settings: Settings, *, interpreter: Interpreter | None = None, clock: Clock | None = None
 ) -> Runtime:
     """Fail fast, with one clear line, on anything that would break the first message."""
-    db = make_engine(settings.database_url)
-    try:
-        revision = current_revision(db)
-    except Exception as exc:
-        raise StartupError(
-            f"cannot open the database ({type(exc).__name__}); check DATABASE_URL"
-        ) from None
-    if revision != head_revision(db):
-        raise StartupError("the database is not up to date; run `carebot db upgrade`")
+    db = open_database(settings.database_url)
     try:
         content = ContentStore(settings.content_dir)
     except ContentError as exc:

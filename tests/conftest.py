@@ -34,6 +34,7 @@ from bot.settings import PROJECT_ROOT, Settings, load_settings
 from dialogues.engine import DialogueEngine
 from nlu import Interpreter, training
 from nlu.rasa_interpreter import RasaInterpreter
+from nlu.risk.classifier import RiskClassifier, load_or_train
 
 # Fuzz tests use the same examples on every run, so CI never fails by chance; look for new
 # failures by hand with --hypothesis-seed=random.
@@ -54,6 +55,16 @@ def offer() -> Offer:
 
 # Where the suite keeps its trained model between runs (git ignores var/).
 TEST_MODEL_DIR = PROJECT_ROOT / "var" / "test-model"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def risk_classifier() -> RiskClassifier:
+    """The risk classifier, trained at most once for every worker and run (seconds) and kept
+    in var/test-model like the model. Loading it here fills the process's cache, so every
+    runtime and `default_detector()` in the tests uses this one whatever folder it names."""
+    TEST_MODEL_DIR.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(TEST_MODEL_DIR / "risk.lock")):
+        return load_or_train(TEST_MODEL_DIR)
 
 
 @pytest.fixture(scope="session")
@@ -101,7 +112,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With --databases, only the tests that use a database (the rest ran in the main job)."""
+    """Tests that need the trained model run last: under pytest-xdist one worker trains it
+    (when no earlier run left a current one) while the others run everything else. With
+    --databases, only the tests that use a database (the rest ran in the main job)."""
+    items.sort(key=lambda item: "trained_model" in getattr(item, "fixturenames", ()))
     if config.getoption("--databases") is None:
         return
     keep = [i for i in items if "database_url" in getattr(i, "fixturenames", ())]

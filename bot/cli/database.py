@@ -13,6 +13,7 @@ from bot.db import current_revision, make_engine, session_factory, upgrade
 from bot.demo import STAFF, load_demo_data
 from bot.models import YoungPerson
 from bot.settings import Settings
+from bot.startup import open_database
 
 
 def db(settings: Settings, args: argparse.Namespace) -> int:
@@ -36,7 +37,7 @@ def demo_data(settings: Settings, args: argparse.Namespace) -> int:
         password_file.parent.mkdir(parents=True, exist_ok=True)
         password_file.touch(mode=0o600)
         password_file.write_text(password + "\n", encoding="utf-8")
-    with session_factory(make_engine(settings.database_url)).begin() as session:
+    with session_factory(open_database(settings.database_url)).begin() as session:
         added = load_demo_data(session, refresh=args.refresh, staff_password=password)
     print(f"demo data loaded ({added} young people added)")
     print(
@@ -50,7 +51,7 @@ def people(settings: Settings, args: argparse.Namespace) -> int:
     """`carebot people [--json]`: every young person with their age, council, status and PA."""
     today = SystemClock().now().date()
     rows = []
-    with session_factory(make_engine(settings.database_url))() as session:
+    with session_factory(open_database(settings.database_url))() as session:
         for yp in session.execute(select(YoungPerson).order_by(YoungPerson.ref)).scalars():
             age = age_on(yp.date_of_birth, today)
             rows.append(

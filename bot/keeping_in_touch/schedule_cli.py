@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.clock import SystemClock
-from bot.db import make_engine, session_factory
+from bot.db import session_factory
 from bot.keeping_in_touch import jobs
 from bot.models import OutboxItem, YoungPerson
 from bot.settings import Settings
+from bot.startup import open_database
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -52,7 +53,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     """`carebot schedule show`: proactive messages queued, due and planned as things stand at
     `--at`, soonest first; returns the exit status (2 for an unknown `--as` reference)."""
     at = args.at or SystemClock().now()
-    sessions = session_factory(make_engine(settings.database_url))
+    sessions = session_factory(open_database(settings.database_url))
     rows = []
     with sessions() as session:
         if args.as_ref is not None and (

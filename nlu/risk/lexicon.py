@@ -88,8 +88,18 @@ def _phrase(category: str, language: str, item: object, where: str) -> Phrase | 
 
 def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LexiconError(f"{path}: cannot read it ({type(exc).__name__})") from None
+    # Parsed once per process for the same text: every runtime (each test's too) loads it.
+    return _parse(text, str(path))
+
+
+@lru_cache(maxsize=4)
+def _parse(text: str, path: str) -> Lexicon:
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
         raise LexiconError(f"{path}: cannot read it ({type(exc).__name__})") from None
     if not isinstance(data, dict):
         raise LexiconError(f"{path}: expected a mapping of category -> language -> phrases")

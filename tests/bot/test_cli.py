@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import COMMANDS
+from bot.cli import COMMANDS, main
 from bot.settings import PROJECT_ROOT
 
 CARBOT = [sys.executable, "-m", "bot"]
@@ -30,11 +30,19 @@ def run(args: list[str], env: dict[str, str], stdin: str = "", timeout: int = 18
     )
 
 
-@pytest.mark.parametrize("command", [*COMMANDS, "db upgrade"])
-def test_every_command_has_help(command: str) -> None:
-    result = run([*command.split(), "--help"], {})
+def test_the_command_has_help() -> None:
+    result = run(["--help"], {})
     assert result.returncode == 0, result.stderr
-    assert "usage: carebot" in result.stdout
+    assert "usage: carebot" in result.stdout and "chat" in result.stdout
+
+
+@pytest.mark.parametrize("command", [*COMMANDS, "db upgrade"])
+def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # In process: argparse prints the help and exits before any command runs.
+    with pytest.raises(SystemExit) as exited:
+        main([*command.split(), "--help"])
+    assert exited.value.code == 0
+    assert f"usage: carebot {command}" in capsys.readouterr().out
 
 
 def test_bad_setting_stops_start_up_with_one_line() -> None:
@@ -46,11 +54,20 @@ def test_bad_setting_stops_start_up_with_one_line() -> None:
     )
 
 
-def test_missing_model_and_unmigrated_database_are_explained(tmp_path: Path) -> None:
+def test_an_unmigrated_database_is_explained_not_a_traceback(tmp_path: Path) -> None:
     env = {"CAREBOT_DATA_DIR": str(tmp_path)}
-    result = run(["chat", "--json"], env)
-    assert result.returncode == 2
-    assert "run `carebot db upgrade`" in result.stderr
+    for command in (["people"], ["demo-data"], ["schedule", "show"]):
+        result = run(command, env)
+        assert (result.returncode, result.stderr) == (
+            2,
+            "carebot: cannot start: the database is not up to date; run `carebot db upgrade`\n",
+        )
+    assert run(["db", "upgrade"], env).returncode == 0
+    assert run(["people"], env).returncode == 0
+
+
+def test_a_missing_model_is_explained(tmp_path: Path) -> None:
+    env = {"CAREBOT_DATA_DIR": str(tmp_path)}
     assert run(["db", "upgrade"], env).returncode == 0
     result = run(["chat", "--json"], env)
     assert result.returncode == 2

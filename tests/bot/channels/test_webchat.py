@@ -20,10 +20,7 @@ from sqlalchemy.engine import Engine
 
 from bot.channels.webchat import COOKIE, MAX_BODY
 from bot.models import ChannelIdentity, Escalation, Message
-from bot.runtime import Runtime
-from bot.server import create_app
 from bot.server_keys import TokenSigner
-from tests.support.servers import serve
 
 pytestmark = pytest.mark.slow
 
@@ -139,18 +136,6 @@ def count_inbound(db_engine: Engine, visitor: str) -> int:
                 ChannelIdentity.external_id == visitor,
             )
         ).scalar_one()
-
-
-@pytest.fixture
-def base_url(runtime: Runtime) -> Iterator[str]:
-    with serve(create_app(runtime)) as url:
-        yield url
-
-
-@pytest.fixture
-def client(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=60) as c:
-        yield c
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 import html as html_lib
 import json
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
@@ -22,9 +21,6 @@ from bot.content.model import Council
 from bot.db import session_factory
 from bot.i18n import available_languages, is_rtl
 from bot.models import ChannelIdentity, Message, StaffAccount
-from bot.runtime import Runtime
-from bot.server import create_app
-from tests.support.servers import serve
 
 XSHIRE = Council(id="xshire", name="Xshire County Council", short_name="Xshire", owner="x")
 
@@ -148,18 +144,6 @@ def test_the_privacy_notice_states_the_facts_from_the_code() -> None:
 @pytest.fixture
 def default_council() -> str:
     return "plymouth"
-
-
-@pytest.fixture
-def base_url(runtime: Runtime) -> Iterator[str]:
-    with serve(create_app(runtime)) as url:
-        yield url
-
-
-@pytest.fixture
-def client(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=60) as c:
-        yield c
 
 
 def chat(client: httpx.Client, text: str, n: int) -> httpx.Response:

@@ -5,11 +5,9 @@ crisis messages from fresh visitors reaches staff as one alert and one count."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
@@ -20,12 +18,6 @@ from bot.runtime import Runtime
 from bot.server import create_app
 from bot.server_keys import TokenSigner, server_key
 from tests.support.servers import serve
-
-
-@pytest.fixture
-def base_url(runtime: Runtime) -> Iterator[str]:
-    with serve(create_app(runtime)) as url:
-        yield url
 
 
 def post(client: httpx.Client, n: int, text: str = "hello") -> httpx.Response:

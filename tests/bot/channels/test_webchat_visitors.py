@@ -23,18 +23,6 @@ from tests.support.servers import serve
 PLANTED = "attacker-chosen-token-123456"
 
 
-@pytest.fixture
-def base_url(runtime: Runtime) -> Iterator[str]:
-    with serve(create_app(runtime)) as url:
-        yield url
-
-
-@pytest.fixture
-def client(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=60) as c:
-        yield c
-
-
 def chat(client: httpx.Client, text: str, n: int) -> httpx.Response:
     body = {"message_id": f"msg-{n:04d}-abcdef", "text": text, "council": "plymouth"}
     return client.post(
