@@ -57,18 +57,19 @@ def offer() -> Offer:
 TEST_MODEL_DIR = PROJECT_ROOT / "var" / "test-model"
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def risk_classifier() -> RiskClassifier:
-    """The risk classifier, trained at most once for every worker and run (seconds) and kept
-    in var/test-model like the model. Loading it here fills the process's cache, so every
-    runtime and `default_detector()` in the tests uses this one whatever folder it names."""
+    """The risk classifier, trained at most once for every worker and run (half a minute) and
+    kept in var/test-model beside the model, which depends on it. Loading it here fills the
+    process's cache, so every runtime and `default_detector()` in the tests uses this one
+    whatever folder it names."""
     TEST_MODEL_DIR.mkdir(parents=True, exist_ok=True)
     with FileLock(str(TEST_MODEL_DIR / "risk.lock")):
         return load_or_train(TEST_MODEL_DIR)
 
 
 @pytest.fixture(scope="session")
-def trained_model(offer: Offer) -> Path:
+def trained_model(offer: Offer, risk_classifier: RiskClassifier) -> Path:
     """The real model, trained at most once per session and shared by every test and every
     pytest-xdist worker: the first to get here trains it, holding a file lock, and the others
     wait for it. A model from an earlier run is reused only when its fingerprint shows it was
@@ -111,11 +112,17 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--databases takes {', '.join(BACKENDS)}, not {wanted!r}")
 
 
+def _needs_training(item: pytest.Item) -> tuple[bool, bool]:
+    names = getattr(item, "fixturenames", ())
+    return "trained_model" in names, "risk_classifier" in names
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests that need the trained model run last: under pytest-xdist one worker trains it
-    (when no earlier run left a current one) while the others run everything else. With
+    """Tests that need the trained model run last, after those that need only the risk
+    classifier: under pytest-xdist one worker trains them (when no earlier run left current
+    ones) while the others run everything else. With
     --databases, only the tests that use a database (the rest ran in the main job)."""
-    items.sort(key=lambda item: "trained_model" in getattr(item, "fixturenames", ()))
+    items.sort(key=_needs_training)
     if config.getoption("--databases") is None:
         return
     keep = [i for i in items if "database_url" in getattr(i, "fixturenames", ())]

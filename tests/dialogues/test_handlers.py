@@ -16,6 +16,7 @@ from bot.models import YoungPerson
 from bot.runtime import build_runtime
 from bot.settings import load_settings
 from dialogues.engine import DialogueEngine
+from nlu.risk.classifier import RiskClassifier
 from tests.conftest import Chat
 from tests.dialogues.fake_nlu import FakeInterpreter
 
@@ -30,7 +31,12 @@ SAID = {
 
 @pytest.fixture
 def fake(
-    database_url: str, tmp_path: Path, db_engine: Engine, demo: None, clock: FixedClock
+    database_url: str,
+    tmp_path: Path,
+    db_engine: Engine,
+    demo: None,
+    clock: FixedClock,
+    risk_classifier: RiskClassifier,
 ) -> tuple[DialogueEngine, FakeInterpreter]:
     interpreter = FakeInterpreter(SAID)
     settings = load_settings(

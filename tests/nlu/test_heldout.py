@@ -18,6 +18,9 @@ from nlu.risk import default_detector
 from nlu.training import DATA_DIR, data_files
 from tests.bot.test_cli import run
 
+# default_detector() uses the risk classifier the session trained (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("risk_classifier")
+
 HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
 # Written later, by someone who never saw the training data, after tuning on HELDOUT.
 BLIND = PROJECT_ROOT / "tests" / "nlu" / "heldout_blind.yml"

@@ -20,6 +20,9 @@ from nlu.normalise import fold_script as fold_arabic_script
 from nlu.risk import default_detector
 from tests.nlu.test_heldout import normalise, training_texts
 
+# default_detector() uses the risk classifier the session trained (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("risk_classifier")
+
 HELDOUT_DIR = PROJECT_ROOT / "tests" / "nlu"
 
 # Intents every multilingual set must cover, with at least MIN_PER_INTENT messages each.

@@ -7,6 +7,9 @@ import pytest
 from nlu.noise import is_noise
 from nlu.risk import default_detector
 
+# default_detector() uses the risk classifier the session trained (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("risk_classifier")
+
 
 @pytest.mark.parametrize(
     "text", ["k", "ok", "lol", "idk", "no ta", "shut up", "😂😂", "...", "this bot is shit", ""]

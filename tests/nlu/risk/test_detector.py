@@ -13,6 +13,9 @@ from nlu.risk.context import is_past
 from nlu.risk.data import RiskDataError, read_messages, training_messages
 from nlu.risk.lexicon import Lexicon, default_lexicon
 
+# default_detector() uses the risk classifier the session trained (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("risk_classifier")
+
 
 @pytest.fixture(scope="module")
 def classifier() -> RiskClassifier:

@@ -10,6 +10,9 @@ from nlu.risk import RiskDetector, default_detector
 from nlu.risk.idioms import IdiomError, default_idioms, load_idioms
 from nlu.risk.lexicon import default_lexicon
 
+# default_detector() uses the risk classifier the session trained (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("risk_classifier")
+
 
 @pytest.mark.parametrize(
     ("text", "plain"),
