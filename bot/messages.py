@@ -32,6 +32,11 @@ class InboundMessage:
     payload: str | None = None  # set when kind == "button"
     # The channel's id of the message this one replies to (a PA replying to a notification).
     reply_to: str | None = None
+    # What the page chose for this chat (the web chat: a council's own site presets its
+    # council; the language menu), applied in the same transaction as the message. An
+    # unknown council or language is ignored, not an error: the bot asks instead.
+    council_id: str | None = None
+    language: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -261,6 +261,7 @@ class DialogueEngine:
         session: Session = self._sessions()
         try:
             identity = self._identity(session, inbound.channel, inbound.sender_id)
+            self._apply_choices(session, identity, inbound)
             identity.last_seen_at = now
             # Writing to us proves the chat works again.
             identity.unreachable_at = None
@@ -366,6 +367,18 @@ class DialogueEngine:
             session.flush()
             self._store_replies(session, identity, inbound.channel, reply, now, stored)
             return Turn(input=shown_input, language=ctx.t.language, messages=tuple(reply.messages))
+
+    @staticmethod
+    def _apply_choices(
+        session: Session, identity: ChannelIdentity, inbound: InboundMessage
+    ) -> None:
+        """The page's council and language for this chat, each only when valid."""
+        council = inbound.council_id
+        if council and _COUNCIL_ID.fullmatch(council) and session.get(Council, council) is not None:
+            identity.council_id = council
+        code = normalise_language(inbound.language) if inbound.language else None
+        if code is not None:
+            identity.language = code
 
     def _identity(self, session: Session, channel: str, sender_id: str) -> ChannelIdentity:
         query = select(ChannelIdentity).where(

@@ -205,10 +205,7 @@ class WebChat:
             return self._slow_down(data.get("language"))
         if new_visitor:
             visitor = self._signer.issue()
-        council = data.get("council")
-        language = data.get("language")
-        await anyio.to_thread.run_sync(self._apply_choices, visitor, council, language)
-
+        council, language = data.get("council"), data.get("language")
         inbound = InboundMessage(
             channel=CHANNEL,
             sender_id=visitor,
@@ -217,6 +214,9 @@ class WebChat:
             kind="button" if payload is not None else "text",
             text=text,
             payload=payload,
+            # Applied with the message, in one transaction.
+            council_id=council if isinstance(council, str) else None,
+            language=language if isinstance(language, str) else None,
         )
         turn = await anyio.to_thread.run_sync(self._engine.handle, inbound)
         # Only what the page shows (and the language it is now in): never the intent, the
@@ -259,13 +259,3 @@ class WebChat:
             status_code=429,
             headers={"Retry-After": "60", "Cache-Control": "no-store"},
         )
-
-    def _apply_choices(self, visitor: str, council: object, language: object) -> None:
-        """The page's council (a council's own site presets it) and language, when valid."""
-        code = normalise_language(language) if isinstance(language, str) else None
-        council_id = council if isinstance(council, str) and council else None
-        try:
-            self._engine.identify(CHANNEL, visitor, council_id=council_id, language=code)
-        except LookupError:
-            # A stale or mistyped council in the page: keep the language, ask for the council.
-            self._engine.identify(CHANNEL, visitor, language=code)

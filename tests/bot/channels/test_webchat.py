@@ -15,11 +15,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 
 from bot.channels.webchat import COOKIE, MAX_BODY
 from bot.models import ChannelIdentity, Escalation, Message
+from bot.runtime import Runtime
 from bot.server_keys import TokenSigner
 
 pytestmark = pytest.mark.slow
@@ -565,3 +566,29 @@ def test_language_applies_even_when_the_council_is_unknown(
     assert data["language"] == "ar"
     assert data["direction"] == "rtl"
     assert ARABIC.search(texts(data))
+
+
+# -- cost ---------------------------------------------------------------------------------------
+
+
+def test_a_message_with_the_pages_choices_is_one_transaction(
+    client: httpx.Client, visitor: str, runtime: Runtime, db_engine: Engine
+) -> None:
+    """The page's council and language go in with the message: one transaction a turn (each
+    is a commit, an fsync on SQLite), where applying them first was a second."""
+    begun: list[object] = []
+    listener = lambda *_: begun.append(None)  # noqa: E731
+    event.listen(runtime.db, "begin", listener)
+    try:
+        reply = assert_ok_reply(send(client, text="can i get council tax paid", language="ar"))
+    finally:
+        event.remove(runtime.db, "begin", listener)
+    assert len(begun) == 1
+    assert reply["language"] == "ar"
+    with db_engine.connect() as conn:
+        chosen = conn.execute(
+            select(ChannelIdentity.council_id, ChannelIdentity.language).where(
+                ChannelIdentity.external_id == visitor
+            )
+        ).one()
+    assert tuple(chosen) == ("plymouth", "ar")
