@@ -105,6 +105,7 @@ async def visitors(client: httpx.AsyncClient, count: int) -> list[tuple[str, str
     """(cookie, address) for each visitor, from the chat page as a browser gets it."""
     found = []
     for n in range(count):
+        client.cookies.clear()  # a new browser each time, not the last visitor again
         response = await client.get("/", headers={"X-Forwarded-For": address(n)})
         found.append((response.cookies[COOKIE], address(n)))
     return found
@@ -175,8 +176,10 @@ async def run(base: str, args: argparse.Namespace, lines: list[str]) -> list[flo
     limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
     async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT, limits=limits) as client:
         people = await visitors(client, args.visitors)
+        client.cookies.clear()
         # A short warm-up at a tenth of the rate: first-use costs are not what we measure.
         await load(client, people, lines, max(1.0, args.rate / 10), 3)
+        client.cookies.clear()  # each request names its visitor itself
         latencies, counts, late = await load(client, people, lines, args.rate, args.seconds)
     sent = sum(counts.values())
     print(f"{args.rate:g} messages/s for {args.seconds:g} s, {args.visitors} visitors: {sent} sent")
