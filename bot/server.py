@@ -23,6 +23,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.webchat import WebChat
 from bot.channels.whatsapp import WhatsAppChannel
 from bot.dashboard.app import Dashboard
+from bot.leader import RETRY_SECONDS, Leadership
 from bot.outbox import Dispatcher, StoredSender
 from bot.runtime import Runtime
 from bot.scheduler import JobContext, Scheduler
@@ -69,8 +70,8 @@ def create_app(
     dispatcher: Dispatcher | None = None,
 ) -> Starlette:
     """The ASGI app; `telegram` is a TelegramChannel when Telegram is on, `whatsapp` a
-    WhatsAppChannel when WhatsApp is on. Its lifespan runs
-    the outbox dispatcher and the scheduler."""
+    WhatsAppChannel when WhatsApp is on. Its lifespan runs the outbox dispatcher and the
+    scheduler while this process leads (one process per database does)."""
     settings = runtime.settings
     dispatcher = dispatcher or build_dispatcher(runtime, telegram, whatsapp)
     runtime.engine.on_outbox = dispatcher.wake
@@ -87,6 +88,7 @@ def create_app(
             },
         ),
     )
+    leadership = Leadership(runtime.db)
     web = WebChat(
         runtime.engine,
         default_language=settings.default_language,
@@ -105,6 +107,8 @@ def create_app(
                 "content_error": runtime.content.last_error,
                 "nlu_needs_training": runtime.nlu_stale,
                 "nlu_model": dataclasses.asdict(runtime.model_info()),
+                # Whether this process runs the scheduler and the outbox (bot/leader.py).
+                "leader": leadership.held,
             }
         )
 
@@ -135,15 +139,13 @@ def create_app(
         if telegram is not None:
             await telegram.start()  # type: ignore[attr-defined]
         stop = asyncio.Event()
-        sending = asyncio.create_task(dispatcher.run(stop))
+        leading = asyncio.create_task(_lead(leadership, scheduler, dispatcher, stop))
         watching = asyncio.create_task(_watch_model(runtime, stop))
-        scheduler.start()
         try:
             yield
         finally:
-            scheduler.shutdown()
             stop.set()
-            await sending
+            await leading
             await watching
             if telegram is not None:
                 await telegram.stop()  # type: ignore[attr-defined]
@@ -156,6 +158,37 @@ def create_app(
         lifespan=lifespan,
         middleware=[Middleware(SecurityHeaders, headers=headers)],
     )
+
+
+async def _lead(
+    leadership: Leadership, scheduler: Scheduler, dispatcher: Dispatcher, stop: asyncio.Event
+) -> None:
+    """Run the scheduler and the outbox while this process leads (one per database); try to
+    take the lead, or check it is still held, every few seconds until the server stops."""
+    working: tuple[asyncio.Event, asyncio.Task[None]] | None = None
+    while not stop.is_set():
+        leads = await asyncio.to_thread(leadership.try_acquire)
+        if leads and working is None:
+            halt = asyncio.Event()
+            working = (halt, asyncio.create_task(dispatcher.run(halt)))
+            scheduler.start()
+        elif not leads and working is not None:
+            await _stand_down(scheduler, working)
+            working = None
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), RETRY_SECONDS)
+    if working is not None:
+        await _stand_down(scheduler, working)
+    await asyncio.to_thread(leadership.release)
+
+
+async def _stand_down(
+    scheduler: Scheduler, working: tuple[asyncio.Event, asyncio.Task[None]]
+) -> None:
+    scheduler.shutdown()
+    halt, sending = working
+    halt.set()
+    await sending
 
 
 async def _watch_model(runtime: Runtime, stop: asyncio.Event) -> None:
