@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +29,8 @@ WINDOW_CLOSED = "outside the 24-hour window"
 # again (a repeated message is worse than a missing one the next check-in makes up for),
 # and staff see it as "not confirmed".
 UNCONFIRMED = "unconfirmed"
+# How often the dispatcher looks for items a dead process left in flight (see recover()).
+RECOVER_EVERY_SECONDS = 60.0
 # Backoff after a failure that may pass (network, throttling): 30 s, 1, 2, 4... minutes.
 _BACKOFF = (30, 60, 120, 240, 480, 960)
 
@@ -362,11 +365,16 @@ class Dispatcher:
         """Until `stop` is set: send what is due, then wait for a wake-up or the next tick."""
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
-        await asyncio.to_thread(self.recover)
+        recovered_at = -RECOVER_EVERY_SECONDS
         while not stop.is_set():
             # Cleared before the pass, so a wake-up that arrives during it is not lost.
             self._wake.clear()
             try:
+                # Not only at start: a leader that died mid-send (another process took
+                # over within minutes) leaves an item 'sending' that only turns stale later.
+                if time.monotonic() - recovered_at >= RECOVER_EVERY_SECONDS:
+                    await asyncio.to_thread(self.recover)
+                    recovered_at = time.monotonic()
                 await self.run_once()
             except Exception:
                 log.exception("outbox pass failed")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
+from bot import outbox
 from bot.advisers.delivery import DeliveryFollowUp
 from bot.clock import FixedClock
 from bot.db import session_factory
@@ -513,6 +514,31 @@ def test_wake_before_run_is_harmless(sessions: sessionmaker, clock: FixedClock) 
     dispatcher.wake()
     assert not dispatcher._wake.is_set()
     assert _item(sessions, queued).status == "pending"
+
+
+async def test_a_running_dispatcher_recovers_what_a_dead_leader_left_in_flight(
+    sessions: sessionmaker, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process took over within minutes of the leader dying mid-send: the item it
+    left 'sending' is not stale yet when this dispatcher starts, but is marked unconfirmed
+    once it is, without a restart."""
+    monkeypatch.setattr(outbox, "RECOVER_EVERY_SECONDS", 0.05)
+    in_flight = _queue(sessions, status="sending", claimed_at=MONDAY_10AM - timedelta(minutes=1))
+    dispatcher = Dispatcher(sessions, clock, {"email": FakeSender()})
+    stop = asyncio.Event()
+    task = asyncio.create_task(dispatcher.run(stop, interval=0.02))
+    try:
+        await asyncio.sleep(0.2)
+        assert _item(sessions, in_flight).status == "sending"  # may still arrive: left alone
+        clock.advance(timedelta(minutes=5))
+        for _ in range(200):
+            if _item(sessions, in_flight).status == "unconfirmed":
+                break
+            await asyncio.sleep(0.02)
+        assert _item(sessions, in_flight).status == "unconfirmed"
+    finally:
+        stop.set()
+        await task
 
 
 async def test_run_recovers_sends_and_wakes_up_when_told(
