@@ -260,7 +260,7 @@ class DialogueEngine:
         now = self.clock.now()
         session: Session = self._sessions()
         try:
-            identity = self._identity(session, inbound.channel, inbound.sender_id)
+            identity = self._identity(session, inbound.channel, inbound.sender_id, lock=True)
             self._apply_choices(session, identity, inbound)
             identity.last_seen_at = now
             # Writing to us proves the chat works again.
@@ -380,10 +380,16 @@ class DialogueEngine:
         if code is not None:
             identity.language = code
 
-    def _identity(self, session: Session, channel: str, sender_id: str) -> ChannelIdentity:
+    def _identity(
+        self, session: Session, channel: str, sender_id: str, *, lock: bool = False
+    ) -> ChannelIdentity:
         query = select(ChannelIdentity).where(
             ChannelIdentity.channel == channel, ChannelIdentity.external_id == sender_id
         )
+        if lock:
+            # The chat's row stays locked until the turn commits: one person's turns go one
+            # at a time across processes too (PostgreSQL; SQLite has one writer anyway).
+            query = query.with_for_update()
         identity = session.execute(query).scalar_one_or_none()
         if identity is not None:
             return identity
