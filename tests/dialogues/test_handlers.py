@@ -3,7 +3,7 @@ and say nothing about understanding (tests/nlu and the blind sets do that)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
@@ -14,9 +14,8 @@ from bot.db import session_factory
 from bot.keeping_in_touch import support
 from bot.models import YoungPerson
 from bot.runtime import build_runtime
-from bot.settings import load_settings
+from bot.settings import Settings
 from dialogues.engine import DialogueEngine
-from nlu.risk.classifier import RiskClassifier
 from tests.conftest import Chat
 from tests.dialogues.fake_nlu import FakeInterpreter
 
@@ -31,22 +30,11 @@ SAID = {
 
 @pytest.fixture
 def fake(
-    database_url: str,
-    tmp_path: Path,
-    db_engine: Engine,
-    demo: None,
-    clock: FixedClock,
-    risk_classifier: RiskClassifier,
+    settings_without_model: Settings, clock: FixedClock
 ) -> tuple[DialogueEngine, FakeInterpreter]:
     interpreter = FakeInterpreter(SAID)
-    settings = load_settings(
-        {
-            "DATABASE_URL": database_url,
-            "CAREBOT_DATA_DIR": str(tmp_path),
-            "CAREBOT_MODEL_PATH": str(tmp_path / "no-model-needed.tar.gz"),
-            "CAREBOT_DEFAULT_COUNCIL": "",
-        }
-    )
+    # Anonymous visitors are asked for their council, as without a default.
+    settings = replace(settings_without_model, default_council=None)
     return build_runtime(settings, interpreter=interpreter, clock=clock).engine, interpreter
 
 

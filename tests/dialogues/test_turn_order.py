@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import Engine
 
 from bot.clock import FixedClock
 from bot.messages import InboundMessage
 from bot.runtime import build_runtime
-from bot.settings import load_settings
+from bot.settings import Settings
 from nlu import NluResult
-from nlu.risk.classifier import RiskClassifier
 from tests.dialogues.fake_nlu import FakeInterpreter
 
 pytestmark = pytest.mark.sql
@@ -30,21 +27,9 @@ class SlowInterpreter(FakeInterpreter):
 
 
 def test_a_second_process_waits_for_the_first_turn_of_the_same_chat(
-    database_url: str,
-    tmp_path: Path,
-    db_engine: Engine,
-    demo: None,
-    clock: FixedClock,
-    risk_classifier: RiskClassifier,
+    settings_without_model: Settings, clock: FixedClock
 ) -> None:
-    settings = load_settings(
-        {
-            "DATABASE_URL": database_url,
-            "CAREBOT_DATA_DIR": str(tmp_path),
-            "CAREBOT_MODEL_PATH": str(tmp_path / "no-model-needed.tar.gz"),
-            "CAREBOT_DEFAULT_COUNCIL": "plymouth",
-        }
-    )
+    settings = settings_without_model
     said = {"hello": "greeting"}
     slow = build_runtime(settings, interpreter=SlowInterpreter(said), clock=clock).engine
     quick = build_runtime(settings, interpreter=FakeInterpreter(said), clock=clock).engine
