@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,19 +41,43 @@ class LexiconHit:
 @dataclass(frozen=True)
 class Lexicon:
     phrases: tuple[Phrase, ...]
+    # Each phrase's position in `phrases`, by its first word. A phrase can only be found
+    # where its first word is a word of the message, so a message is checked against the
+    # few phrases its own words start, in lexicon order, not against every phrase.
+    _by_first_word: dict[str, tuple[int, ...]] = field(
+        init=False, repr=False, compare=False, hash=False
+    )
+
+    def __post_init__(self) -> None:
+        index: dict[str, list[int]] = {}
+        for position, phrase in enumerate(self.phrases):
+            index.setdefault(phrase.text[1:].split(" ", 1)[0], []).append(position)
+        object.__setattr__(
+            self, "_by_first_word", {word: tuple(found) for word, found in index.items()}
+        )
 
     def matches(self, text: str) -> list[LexiconHit]:
         """Every phrase found in text (already normalised or not), most urgent first."""
         haystack = f" {normalise(text)} "
         hits: list[LexiconHit] = []
         seen: set[str] = set()
-        for phrase in self.phrases:
+        for phrase in self._candidates(haystack):
             if phrase.category in seen:
                 continue
             if _found(haystack, phrase):
                 hits.append(LexiconHit(phrase.category, phrase.language, phrase.shown))
                 seen.add(phrase.category)
         return hits
+
+    def _candidates(self, haystack: str) -> list[Phrase]:
+        """The phrases whose first word is one of the haystack's words, in lexicon order.
+        Splitting on single spaces gives exactly the words a space-padded phrase can start
+        at (an empty word too, where spaces repeat), so no phrase that `_found` would find is
+        left out."""
+        positions: set[int] = set()
+        for word in set(haystack.split(" ")):
+            positions.update(self._by_first_word.get(word, ()))
+        return [self.phrases[position] for position in sorted(positions)]
 
     def match(self, text: str) -> str | None:
         """The most urgent category a phrase in text raises, or None."""

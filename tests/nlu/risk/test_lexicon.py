@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from nlu.risk.lexicon import LexiconError, default_lexicon, load_lexicon
+from nlu.normalise import normalise
+from nlu.risk.data import read_messages
+from nlu.risk.lexicon import (
+    Lexicon,
+    LexiconError,
+    LexiconHit,
+    _found,
+    default_lexicon,
+    load_lexicon,
+)
 from nlu.risk.taxonomy import PRIORITY
 
 PHRASES = default_lexicon().phrases
@@ -75,3 +84,38 @@ def test_a_malformed_lexicon_is_refused_with_where(tmp_path: Path) -> None:
     bad.write_text("sadness:\n  en: [x]\n")
     with pytest.raises(LexiconError, match="unknown categories"):
         load_lexicon(bad)
+
+
+def _every_phrase_scanned(lexicon: Lexicon, text: str) -> list[LexiconHit]:
+    """The matcher as it was before the first-word index: every phrase, in order."""
+    haystack = f" {normalise(text)} "
+    hits: list[LexiconHit] = []
+    for phrase in lexicon.phrases:
+        if phrase.category not in {hit.category for hit in hits} and _found(haystack, phrase):
+            hits.append(LexiconHit(phrase.category, phrase.language, phrase.shown))
+    return hits
+
+
+def _texts_to_compare() -> list[str]:
+    texts = [
+        "",
+        " ",
+        "  double  spaces  and\ttabs\nand lines  ",
+        "x" * 10_000,
+    ]
+    for phrase in PHRASES:
+        shown = phrase.shown
+        texts += [shown, f"ok so {shown.upper()}... {shown}", f"{shown}{shown}", shown[1:]]
+        texts += [f"{shown} {word}" for word in sorted(phrase.unless_next)]
+    for path in sorted((Path(__file__).resolve().parents[1]).glob("risk_blind_*.yml")):
+        texts += [message.text for message in read_messages(path)]
+    return texts
+
+
+def test_the_first_word_index_finds_exactly_what_scanning_every_phrase_finds() -> None:
+    # Safety rests on this matcher: the index must never drop a phrase the full scan finds.
+    lexicon = default_lexicon()
+    texts = _texts_to_compare()
+    assert len(texts) > 5000
+    differ = [t for t in texts if lexicon.matches(t) != _every_phrase_scanned(lexicon, t)]
+    assert differ == []
