@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from dataclasses import dataclass
 
@@ -16,8 +17,9 @@ from bot.settings import Settings
 from bot.startup import StartupError, open_database
 from dialogues.engine import DialogueEngine
 from nlu import Interpreter, training_data
-from nlu.rasa_interpreter import ModelMissingError, RasaInterpreter
+from nlu.rasa_http import RasaHttpInterpreter
 from nlu.reloading import ModelInfo, ReloadingInterpreter
+from nlu.result import ModelMissingError
 from nlu.risk import RiskDetector
 from nlu.risk.classifier import load_or_train
 from nlu.risk.idioms import IdiomError, load_idioms
@@ -39,6 +41,8 @@ class Runtime:
     nlu_stale: bool = False
     # Set when the bot loaded the model itself (and so reloads it after `carebot train`).
     interpreter: ReloadingInterpreter | None = None
+    # Set when messages are classified by the NLU service (CAREBOT_NLU_URL) instead.
+    nlu_service: RasaHttpInterpreter | None = None
 
     def model_info(self) -> ModelInfo:
         """Which NLU model answers (for /healthz)."""
@@ -57,10 +61,16 @@ class Runtime:
         self.nlu_stale = stale
 
 
-def load_interpreter(settings: Settings) -> ReloadingInterpreter:
-    """The trained model, swapped for a new one when `carebot train` replaces it."""
+def load_interpreter(settings: Settings) -> ReloadingInterpreter | RasaHttpInterpreter:
+    """The NLU service when CAREBOT_NLU_URL is set; otherwise the trained model, loaded in
+    this process and swapped for a new one when `carebot train` replaces it."""
+    if settings.nlu_url:
+        return RasaHttpInterpreter(settings.nlu_url, token=settings.nlu_token)
+    # Imported only here: Rasa and TensorFlow take seconds and hundreds of megabytes to load,
+    # which a process using the NLU service never needs.
+    rasa_interpreter = importlib.import_module("nlu.rasa_interpreter")
     try:
-        return ReloadingInterpreter(settings.model_path, RasaInterpreter)
+        return ReloadingInterpreter(settings.model_path, rasa_interpreter.RasaInterpreter)
     except ModelMissingError as exc:
         raise StartupError(str(exc)) from None
 
@@ -89,10 +99,10 @@ def build_runtime(
     except ContentError as exc:
         raise StartupError(f"content error: {exc}") from None
     sessions = session_factory(db)
-    reloading = None if interpreter is not None else load_interpreter(settings)
+    loaded = None if interpreter is not None else load_interpreter(settings)
     engine = DialogueEngine(
         sessions,
-        interpreter or reloading,  # type: ignore[arg-type]
+        interpreter or loaded,  # type: ignore[arg-type]
         content.current,
         clock=clock or SystemClock(),
         risk=load_risk_detector(settings),
@@ -106,7 +116,8 @@ def build_runtime(
         sessions=sessions,
         content=content,
         engine=engine,
-        interpreter=reloading,
+        interpreter=loaded if isinstance(loaded, ReloadingInterpreter) else None,
+        nlu_service=loaded if isinstance(loaded, RasaHttpInterpreter) else None,
     )
     content.on_reload = runtime.check_model
     runtime.check_model(content.current())

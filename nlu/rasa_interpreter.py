@@ -9,17 +9,16 @@ from typing import Any
 
 import numpy as np
 
+from nlu.rasa_json import NOT_UNDERSTOOD, model_input, result_of
+
 # Importing rasa_setup quietens Rasa (telemetry off, warnings muted), so it comes before Rasa.
 from nlu.rasa_setup import keep_logging, quiet_rasa
-from nlu.result import IntentScore, NluResult
-from nlu.training_data import as_parsed
+from nlu.result import ModelMissingError, NluResult
 
 # isort: split
 from rasa.core.agent import Agent
 
-
-class ModelMissingError(RuntimeError):
-    """No trained model where the settings say it is."""
+__all__ = ["ModelMissingError", "RasaInterpreter"]
 
 
 class RasaInterpreter:
@@ -36,30 +35,16 @@ class RasaInterpreter:
         # synchronously, and the lock keeps one parse at a time through the graph.
         self._loop = asyncio.new_event_loop()
         self._lock = threading.Lock()
-        # The model was trained on normalised text (see training_data.as_parsed).
         self._fold = fold
 
     def parse(self, text: str) -> NluResult:
         """Classify one message (never an intent payload such as "/intent")."""
-        # Rasa reads "/intent" as an intent payload, which would let anyone pick the
-        # classifier's answer by typing it; our own commands are handled before NLU.
-        cleaned = text.lstrip("/").strip()
-        if self._fold and cleaned:
-            cleaned = as_parsed(cleaned)
+        cleaned = model_input(text, fold=self._fold)
         if not cleaned:
-            return NluResult(intent="nlu_fallback", confidence=0.0)
+            return NOT_UNDERSTOOD
         with self._lock:
             data = self._loop.run_until_complete(self._agent.parse_message(cleaned))
-        top = data.get("intent") or {}
-        ranking = tuple(
-            IntentScore(intent=item["name"], confidence=float(item["confidence"]))
-            for item in data.get("intent_ranking") or []
-        )
-        return NluResult(
-            intent=top.get("name") or "nlu_fallback",
-            confidence=float(top.get("confidence") or 0.0),
-            ranking=ranking,
-        )
+        return result_of(data)
 
 
 def _store_weights_for_parsing(agent: Agent) -> None:

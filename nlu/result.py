@@ -37,6 +37,10 @@ class NluResult:
         return [name for name in names if name not in exclude][:n]
 
 
+class ModelMissingError(RuntimeError):
+    """No trained model where the settings say it is."""
+
+
 class Interpreter(Protocol):
     """Anything that classifies messages: the Rasa model, or a stand-in in tests."""
 
