@@ -6,8 +6,10 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -28,6 +30,7 @@ from bot.outbox import Dispatcher, StoredSender
 from bot.runtime import Runtime
 from bot.scheduler import JobContext, Scheduler
 from bot.server_keys import TokenSigner, server_key
+from bot.settings import Settings
 from bot.web_headers import SecurityHeaders, default_headers
 
 log = logging.getLogger(__name__)
@@ -107,8 +110,12 @@ def create_app(
                 "content_error": runtime.content.last_error,
                 "nlu_needs_training": runtime.nlu_stale,
                 "nlu_model": dataclasses.asdict(runtime.model_info()),
-                # Whether this process runs the scheduler and the outbox (bot/leader.py).
+                # Whether this process runs the scheduler and the outbox (bot/leader.py),
+                # and which process answered (with --workers, any of them may).
                 "leader": leadership.held,
+                "process": os.getpid(),
+                # With CAREBOT_NLU_URL: whether the NLU service answered the last parse.
+                "nlu_service": _service_state(runtime),
             }
         )
 
@@ -139,7 +146,9 @@ def create_app(
         if telegram is not None:
             await telegram.start()  # type: ignore[attr-defined]
         stop = asyncio.Event()
-        leading = asyncio.create_task(_lead(leadership, scheduler, dispatcher, stop))
+        # Telegram allows one poller per bot token: only the leader polls.
+        poller = telegram if telegram is not None and not telegram.webhook_mode else None  # type: ignore[attr-defined]
+        leading = asyncio.create_task(_lead(leadership, scheduler, dispatcher, stop, poller))
         watching = asyncio.create_task(_watch_model(runtime, stop))
         try:
             yield
@@ -161,10 +170,15 @@ def create_app(
 
 
 async def _lead(
-    leadership: Leadership, scheduler: Scheduler, dispatcher: Dispatcher, stop: asyncio.Event
+    leadership: Leadership,
+    scheduler: Scheduler,
+    dispatcher: Dispatcher,
+    stop: asyncio.Event,
+    poller: TelegramChannel | None,
 ) -> None:
-    """Run the scheduler and the outbox while this process leads (one per database); try to
-    take the lead, or check it is still held, every few seconds until the server stops."""
+    """Run the scheduler, the outbox and Telegram polling while this process leads (one per
+    database); try to take the lead, or check it is still held, every few seconds until the
+    server stops."""
     working: tuple[asyncio.Event, asyncio.Task[None]] | None = None
     while not stop.is_set():
         leads = await asyncio.to_thread(leadership.try_acquire)
@@ -172,23 +186,36 @@ async def _lead(
             halt = asyncio.Event()
             working = (halt, asyncio.create_task(dispatcher.run(halt)))
             scheduler.start()
+            if poller is not None:
+                await poller.start_polling()
         elif not leads and working is not None:
-            await _stand_down(scheduler, working)
+            await _stand_down(scheduler, working, poller)
             working = None
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), RETRY_SECONDS)
     if working is not None:
-        await _stand_down(scheduler, working)
+        await _stand_down(scheduler, working, poller)
     await asyncio.to_thread(leadership.release)
 
 
 async def _stand_down(
-    scheduler: Scheduler, working: tuple[asyncio.Event, asyncio.Task[None]]
+    scheduler: Scheduler,
+    working: tuple[asyncio.Event, asyncio.Task[None]],
+    poller: TelegramChannel | None,
 ) -> None:
     scheduler.shutdown()
+    if poller is not None:
+        await poller.stop_polling()
     halt, sending = working
     halt.set()
     await sending
+
+
+def _service_state(runtime: Runtime) -> str | None:
+    service = runtime.nlu_service
+    if service is None:
+        return None
+    return {None: "not used yet", True: "answering", False: "not answering"}[service.answering]
 
 
 async def _watch_model(runtime: Runtime, stop: asyncio.Event) -> None:
@@ -201,33 +228,44 @@ async def _watch_model(runtime: Runtime, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), MODEL_CHECK_SECONDS)
 
 
-def serve(runtime: Runtime) -> None:
-    """Run the web app, with Telegram and WhatsApp when they are configured, until stopped."""
+# ws="none": uvicorn's websockets support breaks on the websockets 10.4 Rasa pins.
+# No access log: request lines carry IP addresses, which are personal data.
+UVICORN_OPTIONS: dict[str, Any] = {
+    "ws": "none",
+    "access_log": False,
+    "log_config": None,
+    "lifespan": "on",
+}
+
+
+def build_app(runtime: Runtime) -> Starlette:
+    """The app with Telegram and WhatsApp when they are configured."""
     telegram = None
     if runtime.settings.telegram_enabled:
         telegram = TelegramChannel(runtime.settings, runtime.engine)
     whatsapp = None
     if runtime.settings.whatsapp_enabled:
         whatsapp = WhatsAppChannel(runtime.settings, runtime.engine)
-    app = create_app(runtime, telegram=telegram, whatsapp=whatsapp)
-    settings = runtime.settings
+    return create_app(runtime, telegram=telegram, whatsapp=whatsapp)
+
+
+def log_channels(settings: Settings) -> None:
+    """Say where the bot listens and which channels are on."""
     log.info(
-        "web chat on http://%s:%d/ telegram=%s whatsapp=%s",
+        "web chat on http://%s:%d/ telegram=%s whatsapp=%s nlu=%s",
         settings.host,
         settings.port,
-        "on" if telegram else "off (no TELEGRAM_TOKEN)",
-        "on" if whatsapp else "off (no WHATSAPP_TOKEN)",
+        "on" if settings.telegram_enabled else "off (no TELEGRAM_TOKEN)",
+        "on" if settings.whatsapp_enabled else "off (no WHATSAPP_TOKEN)",
+        "service" if settings.nlu_url else "in this process",
     )
-    # ws="none": uvicorn's websockets support breaks on the websockets 10.4 Rasa pins.
-    # No access log: request lines carry IP addresses, which are personal data.
+
+
+def serve(runtime: Runtime) -> None:
+    """Run the web app in this process until stopped."""
+    app = build_app(runtime)
+    log_channels(runtime.settings)
+    settings = runtime.settings
     uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host=settings.host,
-            port=settings.port,
-            ws="none",
-            access_log=False,
-            log_config=None,
-            lifespan="on",
-        )
+        uvicorn.Config(app, host=settings.host, port=settings.port, **UVICORN_OPTIONS)
     ).run()

@@ -82,6 +82,15 @@ class Settings:
     # Addresses of our own reverse proxies / load balancers (CAREBOT_TRUSTED_PROXIES, space
     # separated): only from them is X-Forwarded-For believed (log-in throttling, rate limits).
     trusted_proxies: frozenset[str] = frozenset()
+    # Rasa's own HTTP server (`rasa run --enable-api`, e.g. http://nlu:5005) to classify
+    # messages with (CAREBOT_NLU_URL); unset means each process loads the model itself.
+    # The service keeps Rasa and TensorFlow (most of a process's memory) out of web processes.
+    nlu_url: str | None = None
+    # That server's --auth-token (CAREBOT_NLU_TOKEN), if it was started with one.
+    nlu_token: str | None = None
+    # How many web processes `carebot run` starts on its port (CAREBOT_WORKERS, default 1).
+    # One of them, across every process on the database, runs the scheduler and outbox.
+    workers: int = 1
 
     @property
     def behind_https(self) -> bool:
@@ -211,6 +220,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         public_url=public_url,
         frame_ancestors=frame_ancestors,
         trusted_proxies=_trusted_proxies(env.get("CAREBOT_TRUSTED_PROXIES", "")),
+        **_scaling_settings(env),
         **telegram,
         **smtp,
         **whatsapp,
@@ -225,6 +235,25 @@ def _database_url(env: Mapping[str, str], data_dir: Path) -> str:
             f"got {database_url.split(':')[0]!r}"
         )
     return database_url
+
+
+# More web processes than this on one machine is a mistake: each holds the whole bot.
+MAX_WORKERS = 32
+
+
+def _scaling_settings(env: Mapping[str, str]) -> dict[str, object]:
+    """CAREBOT_NLU_URL and CAREBOT_NLU_TOKEN (the NLU service), CAREBOT_WORKERS."""
+    nlu_url = _optional(env, "CAREBOT_NLU_URL")
+    raw_workers = env.get("CAREBOT_WORKERS", "").strip() or "1"
+    if not raw_workers.isdigit() or not 1 <= int(raw_workers) <= MAX_WORKERS:
+        raise SettingsError(
+            f"CAREBOT_WORKERS must be a whole number from 1 to {MAX_WORKERS}, got {raw_workers!r}"
+        )
+    return {
+        "nlu_url": _http_url("CAREBOT_NLU_URL", nlu_url, https=False) if nlu_url else None,
+        "nlu_token": _optional(env, "CAREBOT_NLU_TOKEN"),
+        "workers": int(raw_workers),
+    }
 
 
 def _port(name: str, raw: str) -> int:

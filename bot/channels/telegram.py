@@ -177,7 +177,9 @@ class TelegramChannel:
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Start the application, then register our webhook with Telegram or start polling."""
+        """Start the application and, in webhook mode, register our webhook with Telegram.
+        Polling is started apart (`start_polling`), by one process only: Telegram refuses a
+        second poller for the same bot."""
         await self.application.initialize()
         await self.application.start()
         if self.webhook_mode:
@@ -186,15 +188,22 @@ class TelegramChannel:
                 secret_token=self._settings.telegram_webhook_secret,
                 allowed_updates=ALLOWED_UPDATES,
             )
-        else:
-            assert self.application.updater is not None
-            await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
         log.info("telegram started mode=%s", "webhook" if self.webhook_mode else "polling")
+
+    async def start_polling(self) -> None:
+        """Fetch updates from Telegram (long polling) until `stop_polling`."""
+        assert self.application.updater is not None
+        if not self.application.updater.running:
+            await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+
+    async def stop_polling(self) -> None:
+        """Stop fetching updates (another process may be about to start)."""
+        if self.application.updater is not None and self.application.updater.running:
+            await self.application.updater.stop()
 
     async def stop(self) -> None:
         """Stop polling (if it runs) and the application, then shut it down."""
-        if self.application.updater is not None and self.application.updater.running:
-            await self.application.updater.stop()
+        await self.stop_polling()
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()

@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--host", help="interface to listen on (default: CAREBOT_HOST or 127.0.0.1)")
     run.add_argument("--port", type=int, help="port (default: CAREBOT_PORT or 8080)")
+    run.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="web processes sharing the port (default: CAREBOT_WORKERS or 1)",
+    )
 
     chat = sub.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument(

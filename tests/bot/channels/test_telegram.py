@@ -311,13 +311,12 @@ async def test_polling_mode_answers_a_queued_update(
     assert not channel.webhook_mode
     fake.updates.append(text_update(70, 5656, "can I get council tax paid"))
 
-    await asyncio.wait_for(channel.start(), timeout=15)
-    try:
+    # Started as `carebot run` starts it: the process that leads polls.
+    app = create_app(runtime, telegram=channel)
+    async with app.router.lifespan_context(app):
         deadline = time.monotonic() + 10
         while not fake.sent("sendMessage") and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-    finally:
-        await asyncio.wait_for(channel.stop(), timeout=15)
 
     sent = fake.sent("sendMessage")
     assert len(sent) == 1, fake.calls
@@ -328,6 +327,27 @@ async def test_polling_mode_answers_a_queued_update(
     assert polls and sorted(polls[0]["allowed_updates"]) == ["callback_query", "message"]
     assert fake.sent("setWebhook") == []
     assert count_messages(runtime, external_id="5656:70") == 1
+
+
+async def test_of_two_processes_on_one_database_only_the_leader_polls(
+    runtime: Runtime, settings: Settings, fake_api: tuple[FakeTelegram, str]
+) -> None:
+    """Telegram refuses a second long poll for the same bot ("Conflict"), so with several
+    processes only the one that leads may poll."""
+    fake, base = fake_api
+    polling = replace(settings, telegram_token=fake.token, telegram_api_base_url=f"{base}/bot")
+    channels = [TelegramChannel(polling, runtime.engine) for _ in range(2)]
+    apps = [create_app(runtime, telegram=channel) for channel in channels]
+    async with (
+        apps[0].router.lifespan_context(apps[0]),
+        apps[1].router.lifespan_context(apps[1]),
+    ):
+        deadline = time.monotonic() + 10
+        while not fake.sent("getUpdates") and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)
+        polling_now = [c.application.updater.running for c in channels]  # type: ignore[union-attr]
+        assert sorted(polling_now) == [False, True]
 
 
 # -- a PA's reply from the dashboard reaches the young person on Telegram ---------------------
