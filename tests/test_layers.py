@@ -22,6 +22,7 @@ PREFIXES = {
     "bot.ops_cli": WIRING,
     "bot.server": WIRING,
     "bot.runtime": WIRING,
+    "bot.workers": WIRING,
     "bot.__main__": WIRING,
     "bot.scheduler": WIRING,
     "bot.demo": WIRING,
