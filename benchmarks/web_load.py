@@ -1,7 +1,7 @@
 """Open-loop load on the web chat of a real `carebot run`: latency at a fixed arrival rate.
 
     .venv/bin/python benchmarks/web_load.py [--rate 60] [--seconds 20] [--visitors 300]
-        [--database-url URL] [--base http://127.0.0.1:8080]
+        [--database-url URL] [--workers N] [--base http://127.0.0.1:8080]
 
 Starts the bot (SQLite in a temporary folder unless --database-url, demo data, the model
 `./dev.sh setup` trained; or uses the one at --base), gives each of --visitors distinct
@@ -63,7 +63,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def start_bot(tmp: Path, database_url: str | None, port: int) -> subprocess.Popen[bytes]:
+def start_bot(
+    tmp: Path, database_url: str | None, port: int, workers: int
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DATABASE_URL": database_url or f"sqlite:///{tmp}/bench.db",
@@ -78,7 +80,7 @@ def start_bot(tmp: Path, database_url: str | None, port: int) -> subprocess.Pope
             [sys.executable, "-m", "bot", *step], env=env, check=True, capture_output=True
         )
     return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--port", str(port)],
+        [sys.executable, "-m", "bot", "run", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=open(tmp / "bot.err", "wb"),
@@ -202,6 +204,7 @@ def main() -> None:
     parser.add_argument("--visitors", type=int, default=300)
     parser.add_argument("--database-url", help="default: SQLite in a temporary folder")
     parser.add_argument("--base", help="an already running bot (nothing is started)")
+    parser.add_argument("--workers", type=int, default=1, help="carebot run --workers N")
     args = parser.parse_args()
     lines = texts()
     process = None
@@ -209,7 +212,7 @@ def main() -> None:
         base = args.base
         if base is None:
             port = 18000 + os.getpid() % 1000
-            process = start_bot(Path(tmp), args.database_url, port)
+            process = start_bot(Path(tmp), args.database_url, port, args.workers)
             base = f"http://127.0.0.1:{port}"
             print(f"bot ready in {wait_ready(base):.1f} s")
         try:
