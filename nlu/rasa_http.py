@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import httpx
 
@@ -13,7 +14,11 @@ log = logging.getLogger(__name__)
 
 # A parse takes milliseconds; a service that has not answered in this long is not going to
 # in time for the young person, who gets "not sure" and the choices instead.
-TIMEOUT_SECONDS = 3.0
+TIMEOUT_SECONDS = 2.0
+# After a failure, the service is left alone this long (messages are "not understood" at
+# once): a process answers one turn at a time (dialogues.engine), so waiting out a dead
+# service on every message would hold up everyone's replies, crisis replies included.
+REST_SECONDS = 10.0
 # Kept-alive connections to the service, shared by the worker threads answering messages.
 CONNECTIONS = 16
 
@@ -32,6 +37,7 @@ class RasaHttpInterpreter:
         token: str | None = None,
         fold: bool = True,
         timeout: float = TIMEOUT_SECONDS,
+        rest: float = REST_SECONDS,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self._client = httpx.Client(
@@ -43,13 +49,16 @@ class RasaHttpInterpreter:
             transport=transport,
         )
         self._fold = fold
+        self._rest = rest
+        self._resting_until = 0.0
         # None until the first parse; then whether the last one was answered (for /healthz).
         self.answering: bool | None = None
 
     def parse(self, text: str) -> NluResult:
-        """Classify one message; "not understood" when the service cannot say."""
+        """Classify one message; "not understood" when the service cannot say, and for a
+        while after it could not."""
         cleaned = model_input(text, fold=self._fold)
-        if not cleaned:
+        if not cleaned or time.monotonic() < self._resting_until:
             return NOT_UNDERSTOOD
         try:
             response = self._client.post("/model/parse", json={"text": cleaned})
@@ -59,6 +68,7 @@ class RasaHttpInterpreter:
             # The type only: an error's text can quote the message.
             log.warning("NLU service gave no parse error=%s", type(exc).__name__)
             self.answering = False
+            self._resting_until = time.monotonic() + self._rest
             return NOT_UNDERSTOOD
         self.answering = True
         return result

@@ -112,7 +112,7 @@ def test_the_service_answers_as_the_model_in_this_process(
 def test_a_wrong_token_is_not_understood_not_an_error(
     rasa_service: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    remote = RasaHttpInterpreter(rasa_service, token="not-the-token")
+    remote = RasaHttpInterpreter(rasa_service, token="not-the-token", rest=0)
     with caplog.at_level(logging.WARNING):
         assert remote.parse("can i get council tax paid") == NOT_UNDERSTOOD
     assert remote.answering is False
@@ -192,3 +192,22 @@ def test_the_health_check_says_whether_the_service_answers(settings: Settings, d
         assert client.get("/healthz").json()["nlu_service"] == "not used yet"
         Chat(runtime.engine).link("demo-19").say("can i get council tax paid")
         assert client.get("/healthz").json()["nlu_service"] == "not answering"
+
+
+def test_after_a_failure_the_service_is_left_alone_for_a_while() -> None:
+    # One turn at a time per process: a hung service must not cost every message a timeout.
+    calls: list[httpx.Request] = []
+
+    def hung(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        raise httpx.ReadTimeout("no answer", request=request)
+
+    remote = RasaHttpInterpreter(
+        "http://nlu.invalid", rest=0.5, transport=httpx.MockTransport(hung)
+    )
+    assert remote.parse("can i get council tax paid") == NOT_UNDERSTOOD
+    assert remote.parse("who is my pa") == NOT_UNDERSTOOD
+    assert len(calls) == 1
+    time.sleep(0.6)
+    remote.parse("who is my pa")
+    assert len(calls) == 2
