@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.channels.telegram import TelegramSender
+from bot.channels.telegram_send import TelegramSender
 from bot.clock import FixedClock, SystemClock
 from bot.db import make_engine, session_factory
 from bot.keeping_in_touch import jobs

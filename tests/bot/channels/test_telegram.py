@@ -19,7 +19,8 @@ from telegram.request import HTTPXRequest
 
 from bot.advisers import escalations, linking
 from bot.advisers.staff import create_staff
-from bot.channels.telegram import SECRET_HEADER, TelegramChannel, TelegramSender
+from bot.channels.telegram import SECRET_HEADER, TelegramChannel
+from bot.channels.telegram_send import TelegramSender
 from bot.models import (
     AuditEvent,
     ChannelIdentity,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.telegram import MAX_MESSAGE_CHARS, html_pieces
+from bot.channels.telegram_send import MAX_MESSAGE_CHARS, html_pieces
 from bot.channels.text import PARAGRAPH_LINE_WORD, split_text
 from bot.channels.whatsapp import LIST_SECTION_TITLE, plan
 from bot.channels.whatsapp import split_text as whatsapp_split
