@@ -12,11 +12,6 @@ from contextlib import contextmanager
 
 import structlog
 
-# Rasa saves and loads its classifier with skops, whose import looks every name it trusts up
-# in every loaded module: 1.4 s before Rasa and TensorFlow are loaded, 6.5 s after. Imported
-# here, before them, it costs every start, training run and CLI command 5 s less.
-import skops.io  # noqa: F401  # isort: skip
-
 _done = False
 
 
@@ -53,3 +48,11 @@ def keep_logging() -> Iterator[None]:
 
 # Before anything imports Rasa: nlu.training and nlu.rasa_interpreter import this module first.
 quiet_rasa()
+
+# Rasa saves and loads its classifier with skops, whose import looks every name it trusts up
+# in every loaded module: 1.4 s before Rasa and TensorFlow are loaded, 6.5 s after. Imported
+# here, before them, it costs every start, training run and CLI command 5 s less. Its import
+# also sets the root logger to WARNING (through numpy.distutils), which silenced the bot's
+# own INFO lines ("leading: ...", each turn), so the level is kept.
+with keep_logging():
+    import skops.io  # noqa: F401  # isort: skip

@@ -83,6 +83,9 @@ def test_two_workers_one_leader_and_a_dead_worker_replaced(
     seen = workers_seen(base, 2, 30)
     assert len(seen) == 2 and sorted(seen.values()) == [False, True], seen
     assert set(seen) <= children(supervisor.pid)
+    # Each worker logs as the bot set it up (loading the model once silenced INFO lines).
+    logged = (tmp_path / "workers.err").read_text()
+    assert "leading: this process runs the scheduler and the outbox" in logged
 
     with httpx.Client(base_url=base, timeout=60) as client:
         client.get("/")
