@@ -11,6 +11,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.content import ContentError, Offer
+from bot.content.council_rows import add_missing_councils
 from bot.content.store import ContentStore
 from bot.db import session_factory
 from bot.settings import Settings
@@ -49,6 +50,13 @@ class Runtime:
         if self.interpreter is not None:
             return self.interpreter.info
         return ModelInfo.of(self.settings.model_path)
+
+    def content_changed(self, offer: Offer) -> None:
+        """A council new in the content gets its database row (a visitor who picks it would
+        otherwise be refused by the database), and the model is checked against the content's
+        example questions."""
+        add_missing_councils(self.sessions, offer)
+        self.check_model(offer)
 
     def check_model(self, offer: Offer) -> None:
         """Note (and warn once) when content example questions outdate the model."""
@@ -119,6 +127,6 @@ def build_runtime(
         interpreter=loaded if isinstance(loaded, ReloadingInterpreter) else None,
         nlu_service=loaded if isinstance(loaded, RasaHttpInterpreter) else None,
     )
-    content.on_reload = runtime.check_model
-    runtime.check_model(content.current())
+    content.on_reload = runtime.content_changed
+    runtime.content_changed(content.current())
     return runtime
