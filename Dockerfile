@@ -45,9 +45,9 @@ RUN pybabel compile --use-fuzzy -d locales -D messages \
 # Trained at build time so a container starts in seconds and every container of one image
 # answers with the same model. Training reads content and NLU data only (no database); the
 # risk classifier is cached beside the model. Written outside /app so the next stage can
-# give the model folder alone to the bot's user; Rasa's cache (.rasa/) is not wanted.
-RUN CAREBOT_DATA_DIR=/tmp/carebot-build CAREBOT_MODEL_PATH=/model/nlu.tar.gz carebot train \
-    && rm -rf /tmp/carebot-build /app/.rasa
+# give the model folder alone to the bot's user. (Rasa also writes under $HOME, which the
+# next stage leaves behind.)
+RUN CAREBOT_MODEL_PATH=/model/nlu.tar.gz carebot train
 
 
 # The image that runs: what the build stage installed and trained, without pip's and

@@ -141,9 +141,19 @@ def managers(session: Session, team_id: int | None) -> list[StaffAccount]:
 
 
 def duty_route_problems(session: Session) -> list[str]:
-    """Teams whose duty route reaches nobody who can log in: no active manager (who works
-    the team inbox) and nobody on the duty rota. The service must not run like that."""
+    """Councils with no team, and teams whose duty route reaches nobody who can log in: no
+    active manager (who works the team inbox) and nobody on the duty rota. The service must
+    not run like that."""
     problems = []
+    # A council with no team (a new deployment, say) would pass the checks below vacuously,
+    # while its young people's escalations reached nobody.
+    teamless = session.execute(
+        select(Council.id).where(~select(Team.id).where(Team.council_id == Council.id).exists())
+    ).scalars()
+    problems += [
+        f"{council_id}: no leaving-care team, so its young people's escalations reach nobody"
+        for council_id in sorted(teamless)
+    ]
     teams = session.execute(select(Team, Council).join(Council).order_by(Team.id)).all()
     for team, council in teams:
         if not managers(session, team.id) and not duty_staff(session, team.id):

@@ -16,7 +16,7 @@ from bot import ops_cli
 from bot.cli import _parser
 from bot.clock import FixedClock
 from bot.db import session_factory
-from bot.models import StaffAccount
+from bot.models import Council, StaffAccount
 from bot.settings import Settings, load_settings
 from tests.bot.keeping_in_touch.duty_world import World
 
@@ -168,4 +168,20 @@ def test_config_check_passes_on_demo_data_and_fails_without_a_teams_only_manager
     err = capsys.readouterr().err
     assert "error: cambridgeshire: team" in err and "has no duty route" in err
     assert "plymouth" not in err and "cheshire-east" not in err
+    assert err.strip().endswith("carebot config check: 1 problem(s)")
+
+
+def test_config_check_fails_a_council_with_no_team(
+    ops_settings: Settings,
+    db_engine: Engine,
+    staff: dict[str, int],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # What a council's own database looks like before anyone set its team up: the council's
+    # row (from the content) and nothing else would otherwise pass "every team has a route".
+    with session_factory(db_engine).begin() as session:
+        session.add(Council(id="newtown", name="Newtown Council"))
+    assert config_check(ops_settings) == 1
+    err = capsys.readouterr().err
+    assert "error: newtown: no leaving-care team" in err
     assert err.strip().endswith("carebot config check: 1 problem(s)")
