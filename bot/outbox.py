@@ -35,6 +35,10 @@ RECOVER_EVERY_SECONDS = 60.0
 _BACKOFF = (30, 60, 120, 240, 480, 960)
 
 
+# Set in a session's info by enqueue(); read by queued_in().
+_QUEUED = "outbox.queued"
+
+
 def enqueue(
     session: Session,
     *,
@@ -83,13 +87,21 @@ def enqueue(
     )
     if dedupe_key is None:
         session.add(item)
-        return item
-    try:
-        with session.begin_nested():
-            session.add(item)
-    except IntegrityError:  # queued a moment ago (another worker, a retried job)
-        return None
+    else:
+        try:
+            with session.begin_nested():
+                session.add(item)
+        except IntegrityError:  # queued a moment ago (another worker, a retried job)
+            return None
+    if failed is None:
+        session.info[_QUEUED] = True
     return item
+
+
+def queued_in(session: Session) -> bool:
+    """Whether this session queued something to send: the caller wakes the dispatcher after
+    committing it only then (waking it for nothing, on every web chat turn, cost a query)."""
+    return bool(session.info.get(_QUEUED))
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import payloads
+from bot import outbox, payloads
 from bot.advisers import escalations, linking, reach
 from bot.clock import Clock, SystemClock, age_band, age_on
 from bot.content import Offer
@@ -106,6 +106,8 @@ class DialogueEngine:
             weakref.WeakValueDictionary()
         )
         self._locks_guard = threading.Lock()
+        # Council ids known to have their database row (see _council_exists).
+        self._councils_seen: set[str] = set()
         # A turn is mostly Python holding the GIL. Run several at once and they only take
         # turns at it, each holding its database lock (SQLite's one writer, a row lock on
         # PostgreSQL) the longer, while the event loop waits for the GIL to read requests.
@@ -296,7 +298,9 @@ class DialogueEngine:
                 # Seen before (a retry after a lost response or a restart): the same reply
                 # again, so a young person in crisis still gets the numbers.
                 return self._replay(session, inbound, shown_input)
-            ctx = self._context(session, identity, text, now)
+            # Read once: for a chat with no state yet, a second get would query again.
+            state = session.get(ConversationState, identity.id)
+            ctx = self._context(session, identity, text, now, state)
             try:
                 code = linking.typed_code(text) if inbound.kind == "text" else None
                 if isinstance(read, Exception):
@@ -329,7 +333,7 @@ class DialogueEngine:
                 stored.confidence = understanding.confidence
                 stored.topic = reply.topic
                 stored.safety = understanding.safety
-                self._save_state(session, identity, reply, now)
+                self._save_state(session, identity, reply, now, state)
             # An erased conversation took the message with it: the reply answers nothing kept.
             answering = None if reply.erased else stored
             self._store_replies(session, identity, inbound.channel, reply, now, answering)
@@ -347,8 +351,9 @@ class DialogueEngine:
                     "duty_notified": esc.duty_notified,
                     "due_at": esc.due_at.isoformat() if esc.due_at else None,
                 }
+            queued = outbox.queued_in(session)
             session.commit()
-            if self.on_outbox is not None:
+            if queued and self.on_outbox is not None:
                 self.on_outbox()
             return Turn(
                 input=shown_input,
@@ -384,7 +389,8 @@ class DialogueEngine:
     def _apologise(self, inbound: InboundMessage, text: str, shown_input: str, now: Any) -> Turn:
         with self._sessions.begin() as session:
             identity = self._identity(session, inbound.channel, inbound.sender_id)
-            ctx = self._context(session, identity, text, now)
+            state = session.get(ConversationState, identity.id)
+            ctx = self._context(session, identity, text, now, state)
             reply = small_talk.sorry_error(ctx)
             stored = Message(
                 identity_id=identity.id,
@@ -401,17 +407,26 @@ class DialogueEngine:
             self._store_replies(session, identity, inbound.channel, reply, now, stored)
             return Turn(input=shown_input, language=ctx.t.language, messages=tuple(reply.messages))
 
-    @staticmethod
     def _apply_choices(
-        session: Session, identity: ChannelIdentity, inbound: InboundMessage
+        self, session: Session, identity: ChannelIdentity, inbound: InboundMessage
     ) -> None:
         """The page's council and language for this chat, each only when valid."""
         council = inbound.council_id
-        if council and _COUNCIL_ID.fullmatch(council) and session.get(Council, council) is not None:
+        if council and _COUNCIL_ID.fullmatch(council) and self._council_exists(session, council):
             identity.council_id = council
         code = normalise_language(inbound.language) if inbound.language else None
         if code is not None:
             identity.language = code
+
+    def _council_exists(self, session: Session, council_id: str) -> bool:
+        # Councils are added, never removed: one found stays found, and each web message
+        # (which names its page's council) no longer costs a query.
+        if council_id in self._councils_seen:
+            return True
+        if session.get(Council, council_id) is None:
+            return False
+        self._councils_seen.add(council_id)
+        return True
 
     def _identity(
         self, session: Session, channel: str, sender_id: str, *, lock: bool = False
@@ -450,7 +465,12 @@ class DialogueEngine:
         return identity
 
     def _context(
-        self, session: Session, identity: ChannelIdentity, text: str, now: Any
+        self,
+        session: Session,
+        identity: ChannelIdentity,
+        text: str,
+        now: Any,
+        state: ConversationState | None,
     ) -> TurnContext:
         yp = identity.young_person
         offer_now = self._offer_source()
@@ -461,7 +481,6 @@ class DialogueEngine:
         band = None
         if yp is not None:
             band = age_band(age_on(yp.date_of_birth, now.date()))
-        state = session.get(ConversationState, identity.id)
         return TurnContext(
             session=session,
             identity=identity,
@@ -725,8 +744,13 @@ class DialogueEngine:
         return Turn(input=shown_input, language=language, messages=tuple(replies), duplicate=True)
 
     @staticmethod
-    def _save_state(session: Session, identity: ChannelIdentity, reply: Reply, now: Any) -> None:
-        state = session.get(ConversationState, identity.id)
+    def _save_state(
+        session: Session,
+        identity: ChannelIdentity,
+        reply: Reply,
+        now: Any,
+        state: ConversationState | None,
+    ) -> None:
         misses = 0
         if reply.missed:
             # Once the PA has been asked (an escalation), counting starts again.
