@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +18,8 @@ from nlu.result import ModelMissingError, NluResult
 
 # isort: split
 from rasa.core.agent import Agent
-from rasa.core.channels.channel import UserMessage
-from rasa.engine.constants import PLACEHOLDER_MESSAGE
+
+from nlu.rasa_graph import NluGraph
 
 __all__ = ["ModelMissingError", "RasaInterpreter"]
 
@@ -57,84 +56,6 @@ class RasaInterpreter:
             else:
                 data = self._loop.run_until_complete(self._agent.parse_message(cleaned))
         return result_of(data)
-
-
-class NluGraph:
-    """The model's NLU nodes called one after another, as Rasa's graph runner would.
-
-    `Agent.parse_message` hands the graph to dask on every message: a third of a parse
-    went on building and walking that graph for seven nodes in a line. The same nodes (the
-    same components, their hooks and errors included) are called here in dependency order,
-    and the result is shaped as Rasa's processor shapes it; a test checks the two agree."""
-
-    def __init__(
-        self,
-        target: str,
-        nodes: list[tuple[str, Any, tuple[str, ...]]],
-        finish: Callable[[dict[str, Any]], None],
-    ) -> None:
-        self._target = target
-        self._nodes = nodes
-        # The processor's last step (full retrieval intents; nothing for our pipeline).
-        self._finish = finish
-
-    @classmethod
-    def of(cls, agent: Agent) -> NluGraph | None:
-        """The NLU part of a loaded agent's graph in call order; None when the graph is not
-        what this expects (then parse through Rasa's own runner)."""
-        processor = agent.processor
-        runner: Any = processor.graph_runner if processor else None
-        instantiated = getattr(runner, "_instantiated_nodes", None)
-        full_schema = getattr(runner, "_graph_schema", None)
-        if processor is None or instantiated is None or full_schema is None:
-            return None
-        target = processor.model_metadata.nlu_target
-        schema = full_schema.minimal_graph_schema([target])
-        needs = {name: tuple(node.needs.values()) for name, node in schema.nodes.items()}
-        order = _dependency_order(needs)
-        inputs = {need for names in needs.values() for need in names} - set(needs)
-        if order is None or inputs != {PLACEHOLDER_MESSAGE}:
-            # A model that needs the tracker or anything else: not this shortcut's job.
-            return None
-        nodes = [(name, instantiated[name], needs[name]) for name in order]
-        return cls(target, nodes, processor._update_full_retrieval_intent)
-
-    def parse(self, text: str) -> dict[str, Any]:
-        """`Agent.parse_message(text)`'s result, without the graph runner."""
-        outputs: dict[str, Any] = {PLACEHOLDER_MESSAGE: (PLACEHOLDER_MESSAGE, [UserMessage(text)])}
-        for name, node, needs in self._nodes:
-            # Each node takes and returns (node name, value) pairs, as under dask.
-            outputs[name] = node(*[outputs[need] for need in needs])
-        message = outputs[self._target][1][0]
-        # As rasa.core.processor.MessageProcessor._parse_message_with_graph.
-        data: dict[str, Any] = {
-            "text": "",
-            "intent": {"name": None, "confidence": 0.0},
-            "entities": [],
-        }
-        data.update(message.as_dict(only_output_properties=True))
-        self._finish(data)
-        return data
-
-
-def _dependency_order(needs: Mapping[str, tuple[str, ...]]) -> list[str] | None:
-    """The nodes with each after everything it needs; None if they form a cycle."""
-    order: list[str] = []
-    placed: set[str] = set()
-    remaining = dict(needs)
-    while remaining:
-        ready = [
-            name
-            for name, wanted in remaining.items()
-            if all(w in placed or w not in needs for w in wanted)
-        ]
-        if not ready:
-            return None
-        for name in sorted(ready):
-            order.append(name)
-            placed.add(name)
-            del remaining[name]
-    return order
 
 
 def _store_weights_for_parsing(agent: Agent) -> None:

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rasa.engine.graph import GraphNode
 
-from nlu.rasa_interpreter import NluGraph, RasaInterpreter, _dependency_order
+from nlu.rasa_graph import NluGraph, dependency_order
+from nlu.rasa_interpreter import RasaInterpreter
 from nlu.rasa_json import model_input
 from nlu.training_data import read_data
 
@@ -40,7 +42,17 @@ def test_node_by_node_equals_rasas_runner(interpreter: RasaInterpreter) -> None:
     loop.close()
 
 
-def test_dependency_order() -> None:
+def testdependency_order() -> None:
     needs = {"c": ("b",), "b": ("a", "__message__"), "a": ("__message__",), "d": ()}
-    assert _dependency_order(needs) == ["a", "d", "b", "c"]
-    assert _dependency_order({"a": ("b",), "b": ("a",)}) is None
+    assert dependency_order(needs) == ["a", "d", "b", "c"]
+    assert dependency_order({"a": ("b",), "b": ("a",)}) is None
+
+
+def test_the_classifier_runs_its_faster_step(interpreter: RasaInterpreter) -> None:
+    # Otherwise the comparison above would only compare Rasa's nodes with themselves.
+    graph = interpreter._graph
+    assert graph is not None
+    steps = {name: step for name, step, _ in graph._steps}
+    classifier = [step for name, step in steps.items() if "LogisticRegression" in name]
+    assert len(classifier) == 1 and not isinstance(classifier[0], GraphNode)
+    assert sum(isinstance(step, GraphNode) for step in steps.values()) == len(steps) - 1
