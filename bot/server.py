@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot import memory
 from bot.advisers.delivery import DeliveryFollowUp
 from bot.channels.email import SmtpSender
 from bot.channels.telegram import TelegramChannel
@@ -150,6 +151,7 @@ def create_app(
         poller = telegram if telegram is not None and not telegram.webhook_mode else None  # type: ignore[attr-defined]
         leading = asyncio.create_task(_lead(leadership, scheduler, dispatcher, stop, poller))
         watching = asyncio.create_task(_watch_model(runtime, stop))
+        memory.settle()
         try:
             yield
         finally:
@@ -222,8 +224,12 @@ async def _watch_model(runtime: Runtime, stop: asyncio.Event) -> None:
     """Every few seconds, look for a model `carebot train` replaced (each process its own)."""
     if runtime.interpreter is None:
         return
+    model = runtime.interpreter.info
     while not stop.is_set():
         runtime.interpreter.check()
+        if runtime.interpreter.info != model:
+            model = runtime.interpreter.info
+            memory.settle(collect=True)  # the old model's objects were set aside too
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), MODEL_CHECK_SECONDS)
 
