@@ -69,7 +69,9 @@ def translations(language: str) -> NullTranslations:
 _FORMAT_LOCALE = {"en": "en_GB", EASY_ENGLISH: "en_GB"}
 
 
+@lru_cache(maxsize=64)
 def babel_locale(language: str) -> Locale:
+    # Cached: every turn makes a Translator, and parsing a locale each time showed in profiles.
     language = _FORMAT_LOCALE.get(language, language)
     try:
         return Locale.parse(language)

@@ -431,27 +431,24 @@ class DialogueEngine:
     def _identity(
         self, session: Session, channel: str, sender_id: str, *, lock: bool = False
     ) -> ChannelIdentity:
+        # A chat whose data was deleted keeps only a keyed hash of its id: writing again
+        # brings the id back (it is needed to answer them), with nothing else restored. Both
+        # are looked for at once.
+        erased = erased_id(self._erase_key, channel, sender_id)
         query = select(ChannelIdentity).where(
-            ChannelIdentity.channel == channel, ChannelIdentity.external_id == sender_id
+            ChannelIdentity.channel == channel,
+            ChannelIdentity.external_id.in_((sender_id, erased)),
         )
         if lock:
             # The chat's row stays locked until the turn commits: one person's turns go one
             # at a time across processes too (PostgreSQL; SQLite has one writer anyway).
             query = query.with_for_update()
-        identity = session.execute(query).scalar_one_or_none()
-        if identity is not None:
-            return identity
-        # A chat whose data was deleted keeps only a keyed hash of its id: writing again
-        # brings the id back (it is needed to answer them), with nothing else restored.
-        erased = session.execute(
-            select(ChannelIdentity).where(
-                ChannelIdentity.channel == channel,
-                ChannelIdentity.external_id == erased_id(self._erase_key, channel, sender_id),
-            )
-        ).scalar_one_or_none()
-        if erased is not None:
-            erased.external_id = sender_id
-            return erased
+        found = {row.external_id: row for row in session.execute(query).scalars()}
+        if sender_id in found:
+            return found[sender_id]
+        if erased in found:
+            found[erased].external_id = sender_id
+            return found[erased]
         now = self.clock.now()
         identity = ChannelIdentity(
             channel=channel, external_id=sender_id, created_at=now, last_seen_at=now
@@ -461,7 +458,9 @@ class DialogueEngine:
                 session.add(identity)
         except IntegrityError:
             # Another worker created it a moment ago.
-            return session.execute(query).scalar_one()
+            return session.execute(
+                query.where(ChannelIdentity.external_id == sender_id)
+            ).scalar_one()
         return identity
 
     def _context(
