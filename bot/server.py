@@ -151,7 +151,6 @@ def create_app(
         poller = telegram if telegram is not None and not telegram.webhook_mode else None  # type: ignore[attr-defined]
         leading = asyncio.create_task(_lead(leadership, scheduler, dispatcher, stop, poller))
         watching = asyncio.create_task(_watch_model(runtime, stop))
-        memory.settle()
         try:
             yield
         finally:
@@ -229,7 +228,7 @@ async def _watch_model(runtime: Runtime, stop: asyncio.Event) -> None:
         runtime.interpreter.check()
         if runtime.interpreter.info != model:
             model = runtime.interpreter.info
-            memory.settle(collect=True)  # the old model's objects were set aside too
+            memory.after_model_swap()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), MODEL_CHECK_SECONDS)
 
@@ -271,6 +270,7 @@ def serve(runtime: Runtime) -> None:
     """Run the web app in this process until stopped."""
     app = build_app(runtime)
     log_channels(runtime.settings)
+    memory.settle()  # everything is loaded: the model, the content, the app
     settings = runtime.settings
     uvicorn.Server(
         uvicorn.Config(app, host=settings.host, port=settings.port, **UVICORN_OPTIONS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uvicorn
 from starlette.applications import Starlette
 
+from bot import memory
 from bot.content import ContentError
 from bot.content.store import ContentStore
 from bot.logsafe import configure_logging
@@ -49,4 +50,6 @@ def worker_app() -> Starlette:
     """One worker's app (uvicorn calls this in each new process)."""
     settings = load_settings()
     configure_logging(settings.log_level)
-    return build_app(build_runtime(settings))
+    app = build_app(build_runtime(settings))
+    memory.settle()  # everything is loaded: the model, the content, the app
+    return app

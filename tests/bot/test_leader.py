@@ -136,7 +136,7 @@ def health(base: str) -> dict | None:
 @pytest.mark.slow
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_two_processes_one_leader_and_a_take_over(
-    two_bots: list[tuple[subprocess.Popen[bytes], str]],
+    two_bots: list[tuple[subprocess.Popen[bytes], str]], tmp_path: Path
 ) -> None:
     """Both serve the web chat; exactly one leads; killed, the other takes over."""
     bases = [base for _, base in two_bots]
@@ -152,6 +152,9 @@ def test_two_processes_one_leader_and_a_take_over(
             client.get("/")
             reply = client.post("/api/chat", json={"message_id": "two-bots-0001", "text": "hi"})
             assert reply.status_code == 200 and reply.json()["messages"]
+    for n in range(2):  # each set its loaded objects aside from garbage collection, once
+        logged = (tmp_path / f"bot{n}.err").read_text()
+        assert logged.count("objects set aside from garbage collection") == 1, logged
 
     # Signed in through one process, the session works on the other (all in the database).
     first, second = (httpx.Client(base_url=b, timeout=60) for b in bases)

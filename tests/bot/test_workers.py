@@ -86,6 +86,8 @@ def test_two_workers_one_leader_and_a_dead_worker_replaced(
     # Each worker logs as the bot set it up (loading the model once silenced INFO lines).
     logged = (tmp_path / "workers.err").read_text()
     assert "leading: this process runs the scheduler and the outbox" in logged
+    # Each worker set its loaded objects aside from garbage collection (bot/memory.py).
+    assert logged.count("objects set aside from garbage collection") >= 2
 
     with httpx.Client(base_url=base, timeout=60) as client:
         client.get("/")
