@@ -24,7 +24,7 @@ def settle(*, collect: bool = False) -> None:
         gc.unfreeze()
         gc.collect()
     gc.freeze()
-    log.info("memory: %d objects set aside from garbage collection", gc.get_freeze_count())
+    log.info("%d objects set aside from garbage collection", gc.get_freeze_count())
 
 
 def after_model_swap() -> None:
