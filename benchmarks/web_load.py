@@ -11,8 +11,10 @@ for --seconds: every message leaves at its scheduled time whether or not earlier
 answered (open loop), round-robin over the visitors, texts from the held-out test set
 (crisis lines left out: they would open thousands of urgent escalations).
 
-Prints the answered, held (429) and failed counts and the latency percentiles, then the
-bare Rasa parse time of the same texts in this process, and the ratio of the two medians.
+Prints the answered, held (429) and failed counts and the latency percentiles; the median of
+the same route at the same rate refusing a message before any turn runs (HTTP, middleware
+and the body alone: the part of a turn's time no dialogue work can remove); then the bare
+Rasa parse time of the same texts in this process, and the ratio of the two medians.
 Bounded: a fixed number of requests, each with a timeout.
 """
 
@@ -129,7 +131,9 @@ async def load(
 
     async def one(i: int) -> None:
         cookie, addr = people[i % len(people)]
-        body = {"message_id": f"load-{uuid.uuid4().hex[:16]}", "text": lines[i % len(lines)]}
+        body: dict[str, str] = {"message_id": f"load-{uuid.uuid4().hex[:16]}"}
+        if lines:
+            body["text"] = lines[i % len(lines)]
         started = time.perf_counter()
         try:
             response = await client.post(
@@ -140,7 +144,8 @@ async def load(
         except httpx.HTTPError:
             counts["failed"] += 1
             return
-        if response.status_code == 200:
+        # With no lines, a 400 is what is asked for (see http_alone).
+        if response.status_code == 200 or (not lines and response.status_code == 400):
             counts["answered"] += 1
             latencies.append((time.perf_counter() - started) * 1000)
         elif response.status_code == 429:
@@ -187,6 +192,15 @@ def bare_parse_ms(lines: list[str]) -> tuple[float, float]:
     return medians["rasa"], medians["bot"]
 
 
+async def http_alone(
+    client: httpx.AsyncClient, people: list[tuple[str, str]], rate: float
+) -> float:
+    """Median ms of the same route at the same rate when it refuses the message (no text)
+    before any turn: what HTTP, the middleware and reading the body cost on their own."""
+    latencies, _counts, _late = await load(client, people, [], rate, 5)
+    return statistics.median(latencies) if latencies else float("nan")
+
+
 async def run(base: str, args: argparse.Namespace, lines: list[str]) -> list[float]:
     limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
     async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT, limits=limits) as client:
@@ -196,6 +210,7 @@ async def run(base: str, args: argparse.Namespace, lines: list[str]) -> list[flo
         await load(client, people, lines, max(1.0, args.rate / 10), 3)
         client.cookies.clear()  # each request names its visitor itself
         latencies, counts, late = await load(client, people, lines, args.rate, args.seconds)
+        floor = await http_alone(client, people, args.rate)
     sent = sum(counts.values())
     print(f"{args.rate:g} messages/s for {args.seconds:g} s, {args.visitors} visitors: {sent} sent")
     print(
@@ -207,6 +222,7 @@ async def run(base: str, args: argparse.Namespace, lines: list[str]) -> list[flo
         median, p90 = statistics.median(latencies), percentile(latencies, 0.90)
         p99, worst = percentile(latencies, 0.99), max(latencies)
         print(f"  latency ms: median {median:.1f}, p90 {p90:.1f}, p99 {p99:.1f}, max {worst:.1f}")
+    print(f"  the same route refusing a message before any turn: median {floor:.1f} ms")
     return latencies
 
 
