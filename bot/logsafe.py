@@ -6,6 +6,8 @@ import hashlib
 import logging
 import re
 import sys
+import traceback
+from pathlib import Path
 from typing import Any
 
 # Libraries that log request URLs (with the bot token) or whole updates (with user text).
@@ -55,6 +57,22 @@ class RedactingFormatter(logging.Formatter):
 def pseudonym(value: str) -> str:
     """A short stable stand-in for an external id, so logs can correlate without exposing it."""
     return hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:10]
+
+
+_ROOT = Path(__file__).resolve().parent.parent
+_OURS = ("bot", "dialogues", "nlu")
+
+
+def where(exc: BaseException) -> str:
+    """The innermost line of our own code an exception came through, as path:line: where it
+    failed, for a log line that must not carry the exception's text (a database's error can
+    quote the values it refused)."""
+    found = "?"
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = Path(frame.filename)
+        if path.is_relative_to(_ROOT) and path.relative_to(_ROOT).parts[0] in _OURS:
+            found = f"{path.relative_to(_ROOT)}:{frame.lineno}"
+    return found
 
 
 class RedactingFilter(logging.Filter):

@@ -58,6 +58,8 @@ class Turn:
     safety: str | None = None
     escalation: dict[str, Any] | None = None
     duplicate: bool = False
+    # False when the database failed: nothing of this turn was kept (dialogues/unstored.py).
+    stored: bool = True
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def as_protocol(self) -> dict[str, Any]:

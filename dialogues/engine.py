@@ -21,6 +21,7 @@ from bot.advisers import escalations, linking, reach
 from bot.clock import Clock, SystemClock, age_band, age_on
 from bot.content import Offer
 from bot.i18n import Translator, normalise_language
+from bot.logsafe import pseudonym, where
 from bot.messages import Button, InboundMessage, OutgoingMessage, Turn
 from bot.models import (
     ChannelIdentity,
@@ -31,7 +32,7 @@ from bot.models import (
     YoungPerson,
 )
 from bot.server_keys import ERASE_KEY, erased_id, server_key
-from dialogues import routes, typed_answers
+from dialogues import routes, typed_answers, unstored
 from dialogues.context import Reply, TurnContext
 from dialogues.handlers import (
     fallback,
@@ -126,7 +127,12 @@ class DialogueEngine:
         second message waits); a redelivered message id gets the stored reply, not a new one."""
         with self._lock_for(inbound.channel, inbound.sender_id), self._turns:
             started = time.perf_counter()
-            turn = self._handle(inbound)
+            try:
+                turn = self._handle(inbound)
+            except Exception as exc:
+                # What escapes _handle is the database failing (unreachable, full, a commit
+                # refused; handler errors are answered inside). They still get an answer.
+                turn = self._unstored(inbound, exc)
             log.info(
                 "turn channel=%s kind=%s intent=%s confidence=%s topic=%s safety=%s "
                 "duplicate=%s ms=%.1f",
@@ -140,6 +146,30 @@ class DialogueEngine:
                 (time.perf_counter() - started) * 1000,
             )
             return turn
+
+    def _unstored(self, inbound: InboundMessage, exc: Exception) -> Turn:
+        text = clean_text(inbound.text)
+        shown = text if inbound.kind != "button" else f"/button {clean_text(inbound.payload)}"
+        turn = unstored.answer(
+            inbound,
+            text,
+            shown,
+            understander=self._understander,
+            offer=self._offer_source(),
+            default_language=self._default_language,
+            now=self.clock.now(),
+        )
+        # Nobody could be told of a risk, nothing was kept: the operators must see this line.
+        log.error(
+            "turn not stored channel=%s sender=%s kind=%s safety=%s error=%s at=%s",
+            inbound.channel,
+            pseudonym(inbound.sender_id),
+            inbound.kind,
+            turn.safety,
+            type(exc).__name__,
+            where(exc),
+        )
+        return turn
 
     def identify(
         self,

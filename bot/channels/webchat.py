@@ -231,6 +231,9 @@ class WebChat:
                 "language": turn.language,
                 "direction": "rtl" if is_rtl(turn.language) else "ltr",
             },
+            # Not stored (the database failed): the page shows the messages, which say to
+            # try again, and the status says it was not kept.
+            status_code=200 if turn.stored else 503,
             headers={"Cache-Control": "no-store"},
         )
         if turn.intent == "link_code":

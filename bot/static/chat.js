@@ -86,8 +86,9 @@
       const data = await response.json();
       if (mine !== generation) return;
       // The API's error is for developers; the young person gets a translated sentence
-      // (when sending too fast, the server's own line, with the numbers).
-      if (response.status === 429 && data.messages) {
+      // (when sending too fast, or when the server could not keep the message, the
+      // server's own lines, with the numbers).
+      if ((response.status === 429 || response.status === 503) && data.messages) {
         for (const m of data.messages) bubble(m, "bot");
         return;
       }

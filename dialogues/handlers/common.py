@@ -9,10 +9,12 @@ from bot.i18n import Translator
 from bot.messages import Button
 
 __all__ = [
+    "in_danger_now",
     "menu_buttons",
     "other_help_button",
     "pa_again_button",
     "slow_down_text",
+    "sorry_went_wrong",
     "talk_to_pa_button",
     "topic_button",
 ]
@@ -49,6 +51,16 @@ def slow_down_text(t: Translator) -> str:
         [
             t.gettext("You're sending messages very fast, so I need a moment."),
             t.gettext("Please wait a minute and try again."),
-            t.gettext("In danger now? Call 999. Samaritans: 116 123."),
+            in_danger_now(t),
         ]
     )
+
+
+def in_danger_now(t: Translator) -> str:
+    """The shortest line of where to get help now, for replies that cannot say more."""
+    return t.gettext("In danger now? Call 999. Samaritans: 116 123.")
+
+
+def sorry_went_wrong(t: Translator) -> str:
+    """The apology when the bot itself failed: never the young person's fault."""
+    return t.gettext("Sorry, something went wrong on my side. Please try again in a minute.")

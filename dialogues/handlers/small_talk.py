@@ -6,7 +6,7 @@ from bot import payloads
 from bot.messages import Button, OutgoingMessage
 from dialogues import typed_answers
 from dialogues.context import Reply, TurnContext
-from dialogues.handlers.common import menu_buttons, talk_to_pa_button
+from dialogues.handlers.common import menu_buttons, sorry_went_wrong, talk_to_pa_button
 
 
 def greeting(ctx: TurnContext) -> Reply:
@@ -107,6 +107,4 @@ def too_long(ctx: TurnContext) -> Reply:
 
 def sorry_error(ctx: TurnContext) -> Reply:
     """The apology the engine sends when a handler fails (the message is still stored)."""
-    _ = ctx.t.gettext
-    text = _("Sorry, something went wrong on my side. Please try again in a minute.")
-    return Reply([OutgoingMessage(text, (talk_to_pa_button(ctx.t),))])
+    return Reply([OutgoingMessage(sorry_went_wrong(ctx.t), (talk_to_pa_button(ctx.t),))])

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
@@ -35,6 +36,7 @@ from bot.outbox import Dispatcher
 from bot.runtime import Runtime
 from bot.server import create_app
 from bot.settings import Settings
+from tests.support.database import table_gone
 from tests.support.fake_telegram import (
     FakeTelegram,
     button_update,
@@ -150,6 +152,17 @@ def test_webhook_mode_sets_the_webhook_and_answers_a_question(webhook: Webhook) 
     # The question and the answer are both kept.
     assert count_messages(webhook.runtime, channel="telegram", direction="in") == 1
     assert count_messages(webhook.runtime, channel="telegram", direction="out") == 1
+
+
+def test_when_the_database_fails_a_risk_still_gets_the_numbers(
+    webhook: Webhook, db_engine: Engine
+) -> None:
+    with table_gone(db_engine, "channel_identities"):
+        response = webhook.post(text_update(2, 4343, "i want to kill myself"))
+    assert response.status_code == 200, response.text
+    sent = " ".join(str(p["text"]) for p in to_chat(webhook.fake, 4343))
+    assert "116 123" in sent and "999" in sent
+    assert "Sorry, something went wrong on my side" in sent
 
 
 # -- 2. a chat linked to a young person gets their own PA -------------------------------------

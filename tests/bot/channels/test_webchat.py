@@ -23,6 +23,7 @@ from bot.channels.webchat import COOKIE, MAX_BODY
 from bot.models import ChannelIdentity, Escalation, Message
 from bot.runtime import Runtime
 from bot.server_keys import TokenSigner
+from tests.support.database import table_gone
 
 pytestmark = pytest.mark.slow
 
@@ -334,6 +335,31 @@ def test_a_retried_message_id_gets_the_same_reply_again(
     later = assert_ok_reply(send(client, text="who's my PA"))
     assert later["messages"] != first["messages"]
     assert count_inbound(db_engine, visitor) == inbound + 1
+
+
+@pytest.mark.sql
+def test_when_the_database_fails_the_page_still_shows_the_numbers(
+    client: httpx.Client, visitor: str, db_engine: Engine, staff: dict[str, int]
+) -> None:
+    """Nothing can be kept (503, so the page and any monitor know), but the young person sees
+    what to do now; sent again once the database is back, it is kept and escalated."""
+    message_id = new_id()
+    with table_gone(db_engine, "channel_identities"):
+        response = send(client, message_id=message_id, text=CRISIS)
+    assert response.status_code == 503
+    assert response.headers["cache-control"] == "no-store"
+    data = response.json()
+    assert set(data) == REPLY_KEYS
+    shown = texts(data)
+    assert "999" in shown and "116 123" in shown
+    assert "Sorry, something went wrong on my side" in shown
+    assert "I've told" not in shown
+    assert escalations(db_engine, visitor) == []
+
+    again = assert_ok_reply(send(client, message_id=message_id, text=CRISIS))
+    assert "999" in texts(again)
+    assert [e.urgency for e in escalations(db_engine, visitor)] == ["urgent"]
+    assert stored(db_engine, client, message_id).safety == "suicide_self_harm"
 
 
 def test_message_ids_are_scoped_to_the_visitor(base_url: str, db_engine: Engine) -> None:

@@ -1,0 +1,104 @@
+"""When the database fails mid-turn, the young person is still answered: what to do now for a
+risk (without claiming anyone was told), an apology with the emergency line otherwise; the
+log says a turn was lost, never what it said; the same message sent again later is kept."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from bot.models import Escalation, Message
+from dialogues.engine import DialogueEngine
+from tests.conftest import Chat
+from tests.support.database import table_gone
+
+pytestmark = [pytest.mark.slow, pytest.mark.sql]
+
+CRISIS = "i want to kill myself"
+HOMELESS = "got kicked out nowhere to sleep tonight"
+
+
+def texts(turn) -> str:
+    return "\n".join(m.text for m in turn.messages)
+
+
+def count(db_engine: Engine, model: type) -> int:
+    with db_engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+@pytest.mark.parametrize("table", ["channel_identities", "messages"])
+def test_a_risk_gets_the_numbers_when_nothing_can_be_kept(
+    engine: DialogueEngine, db_engine: Engine, staff, table: str, caplog
+) -> None:
+    # channel_identities: the turn fails at its first query; messages: after reading the
+    # message, when storing it.
+    chat = Chat(engine, channel="web").link(council="plymouth")
+    messages_before = count(db_engine, Message)
+    with table_gone(db_engine, table), caplog.at_level(logging.INFO):
+        turn = chat.say(CRISIS)
+    assert turn.stored is False
+    assert turn.safety == "suicide_self_harm"
+    said = texts(turn)
+    for number in ("999", "116 123", "85258"):
+        assert number in said
+    assert "Sorry, something went wrong on my side" in said
+    assert "I've told" not in said, "nobody could be told, so nobody is said to be"
+    assert count(db_engine, Message) == messages_before
+    assert count(db_engine, Escalation) == 0
+    lost = [r for r in caplog.records if r.getMessage().startswith("turn not stored")]
+    assert len(lost) == 1 and lost[0].levelno == logging.ERROR
+    line = lost[0].getMessage()
+    assert "safety=suicide_self_harm" in line and "at=dialogues/engine.py:" in line
+    assert chat.sender_id not in line
+    assert all("kill" not in r.getMessage() for r in caplog.records)
+
+
+def test_any_other_message_gets_an_apology_with_the_emergency_line(
+    engine: DialogueEngine, db_engine: Engine
+) -> None:
+    chat = Chat(engine, channel="web").link(council="plymouth")
+    with table_gone(db_engine, "channel_identities"):
+        turn = chat.say("can i get council tax paid")
+    assert turn.stored is False and turn.safety is None
+    assert texts(turn) == (
+        "Sorry, something went wrong on my side. Please try again in a minute.\n"
+        "In danger now? Call 999. Samaritans: 116 123."
+    )
+
+
+def test_homeless_tonight_is_told_what_to_do_tonight(
+    engine: DialogueEngine, db_engine: Engine
+) -> None:
+    chat = Chat(engine, channel="web").link(council="plymouth")
+    with table_gone(db_engine, "channel_identities"):
+        turn = chat.say(HOMELESS)
+    assert turn.safety == "homeless_tonight"
+    assert "housing team" in texts(turn)
+
+
+def test_the_reply_is_in_the_language_they_wrote_in(
+    engine: DialogueEngine, db_engine: Engine
+) -> None:
+    chat = Chat(engine, channel="web").link(council="plymouth")
+    with table_gone(db_engine, "channel_identities"):
+        turn = chat.say("أين أجد مساعدة في السكن")
+    assert turn.language == "ar"
+    assert "999" in texts(turn)
+    assert "Sorry" not in texts(turn)
+
+
+def test_sent_again_once_the_database_is_back_it_is_kept_and_escalated(
+    engine: DialogueEngine, db_engine: Engine, staff
+) -> None:
+    chat = Chat(engine, channel="web").link(council="plymouth")
+    with table_gone(db_engine, "messages"):
+        lost = chat.say(CRISIS, message_id="same-id")
+    assert lost.stored is False
+    again = chat.say(CRISIS, message_id="same-id")
+    assert again.stored is True and again.duplicate is False
+    assert again.escalation is not None and again.escalation["urgency"] == "urgent"
+    assert count(db_engine, Escalation) == 1
