@@ -69,7 +69,7 @@ def where(exc: BaseException) -> str:
     quote the values it refused)."""
     found = "?"
     for frame in traceback.extract_tb(exc.__traceback__):
-        path = Path(frame.filename)
+        path = Path(frame.filename).resolve()
         if path.is_relative_to(_ROOT) and path.relative_to(_ROOT).parts[0] in _OURS:
             found = f"{path.relative_to(_ROOT)}:{frame.lineno}"
     return found

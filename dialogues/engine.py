@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox, payloads
@@ -21,12 +21,13 @@ from bot.advisers import escalations, linking, reach
 from bot.clock import Clock, SystemClock, age_band, age_on
 from bot.content import Offer
 from bot.i18n import Translator, normalise_language
-from bot.logsafe import pseudonym, where
+from bot.logsafe import where
 from bot.messages import Button, InboundMessage, OutgoingMessage, Turn
 from bot.models import (
     ChannelIdentity,
     ConversationState,
     Council,
+    Escalation,
     Message,
     StaffAccount,
     YoungPerson,
@@ -73,6 +74,20 @@ def clean_text(text: str | None) -> str:
     text = text.encode("utf-8", "replace").decode("utf-8")
     text = unicodedata.normalize("NFC", text)
     return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc").strip()
+
+
+def _summary(esc: Escalation) -> dict[str, Any]:
+    """An escalation as the chat protocol prints it."""
+    return {
+        "id": esc.id,
+        "reason": esc.reason,
+        "urgency": esc.urgency,
+        "status": esc.status,
+        "routing": esc.routing,
+        "routed_to": "pa" if esc.pa_id else ("team" if esc.team_id else "none"),
+        "duty_notified": esc.duty_notified,
+        "due_at": esc.due_at.isoformat() if esc.due_at else None,
+    }
 
 
 class DialogueEngine:
@@ -127,12 +142,7 @@ class DialogueEngine:
         second message waits); a redelivered message id gets the stored reply, not a new one."""
         with self._lock_for(inbound.channel, inbound.sender_id), self._turns:
             started = time.perf_counter()
-            try:
-                turn = self._handle(inbound)
-            except Exception as exc:
-                # What escapes _handle is the database failing (unreachable, full, a commit
-                # refused; handler errors are answered inside). They still get an answer.
-                turn = self._unstored(inbound, exc)
+            turn = self._handle(inbound)
             log.info(
                 "turn channel=%s kind=%s intent=%s confidence=%s topic=%s safety=%s "
                 "duplicate=%s ms=%.1f",
@@ -146,30 +156,6 @@ class DialogueEngine:
                 (time.perf_counter() - started) * 1000,
             )
             return turn
-
-    def _unstored(self, inbound: InboundMessage, exc: Exception) -> Turn:
-        text = clean_text(inbound.text)
-        shown = text if inbound.kind != "button" else f"/button {clean_text(inbound.payload)}"
-        turn = unstored.answer(
-            inbound,
-            text,
-            shown,
-            understander=self._understander,
-            offer=self._offer_source(),
-            default_language=self._default_language,
-            now=self.clock.now(),
-        )
-        # Nobody could be told of a risk, nothing was kept: the operators must see this line.
-        log.error(
-            "turn not stored channel=%s sender=%s kind=%s safety=%s error=%s at=%s",
-            inbound.channel,
-            pseudonym(inbound.sender_id),
-            inbound.kind,
-            turn.safety,
-            type(exc).__name__,
-            where(exc),
-        )
-        return turn
 
     def identify(
         self,
@@ -302,14 +288,30 @@ class DialogueEngine:
         text = clean_text(inbound.text)
         shown_input = text if inbound.kind != "button" else f"/button {clean_text(inbound.payload)}"
         now = self.clock.now()
+        # Read first, from the text alone: before any write (on SQLite, whose one write lock
+        # covers the whole database, every other chat's turn would wait out the classifiers
+        # too; on PostgreSQL the chat's row lock is held the shorter), and known even if the
+        # database then fails.
+        read = self._read_first(inbound, text)
+        try:
+            return self._stored_turn(inbound, text, shown_input, now, read)
+        except Exception as exc:
+            # The database failed (unreachable, full, a commit refused), or a bug outside the
+            # handlers: nothing is kept, but they are still answered.
+            return self._unstored(inbound, text, shown_input, now, read, exc)
+
+    def _stored_turn(
+        self,
+        inbound: InboundMessage,
+        text: str,
+        shown_input: str,
+        now: Any,
+        read: Understanding | Exception | None,
+    ) -> Turn:
         session: Session = self._sessions()
         try:
+            # The chat's row stays locked until the turn commits (see _identity).
             identity = self._identity(session, inbound.channel, inbound.sender_id, lock=True)
-            # Read before anything is written: on SQLite, whose one write lock covers the
-            # whole database, the first write takes it until the turn commits, and every
-            # other chat's turn would wait out the classifiers too. (On PostgreSQL only this
-            # chat's row is locked, from the line above: its turns still go in order.)
-            read = self._read_first(inbound, text)
             self._apply_choices(session, identity, inbound)
             identity.last_seen_at = now
             # Writing to us proves the chat works again.
@@ -357,11 +359,13 @@ class DialogueEngine:
                     reply = staff.handle(ctx, inbound, text)
                 else:
                     reply = self._route(ctx, inbound, text, understanding)
+            except SQLAlchemyError:
+                raise  # the database failing: answered without it (_unstored)
             except Exception:
                 # The message is kept and answered politely; the cause goes to the log, no text.
                 log.exception("handler failed channel=%s identity=%s", inbound.channel, identity.id)
                 session.rollback()
-                return self._apologise(inbound, text, shown_input, now)
+                return self._apologise(inbound, text, shown_input, now, read)
             if not reply.erased:
                 stored.intent = understanding.intent
                 stored.confidence = understanding.confidence
@@ -372,23 +376,13 @@ class DialogueEngine:
             answering = None if reply.erased else stored
             self._store_replies(session, identity, inbound.channel, reply, now, answering)
             session.flush()
-            escalation = None
-            if reply.escalation is not None:
-                esc = reply.escalation
-                escalation = {
-                    "id": esc.id,
-                    "reason": esc.reason,
-                    "urgency": esc.urgency,
-                    "status": esc.status,
-                    "routing": esc.routing,
-                    "routed_to": "pa" if esc.pa_id else ("team" if esc.team_id else "none"),
-                    "duty_notified": esc.duty_notified,
-                    "due_at": esc.due_at.isoformat() if esc.due_at else None,
-                }
+            escalation = _summary(reply.escalation) if reply.escalation is not None else None
             queued = outbox.queued_in(session)
+            # Should the connection drop just as the server commits, this turn is logged as
+            # not stored although it was: a retry of the message id then gets the replay.
             session.commit()
-            if queued and self.on_outbox is not None:
-                self.on_outbox()
+            if queued:
+                self._wake_outbox()
             return Turn(
                 input=shown_input,
                 language=ctx.t.language,
@@ -402,14 +396,33 @@ class DialogueEngine:
         finally:
             session.close()
 
+    def _wake_outbox(self) -> None:
+        if self.on_outbox is None:
+            return
+        try:
+            self.on_outbox()
+        except Exception:  # the turn is kept: the dispatcher's own poll sends it
+            log.exception("waking the outbox failed")
+
     def _read_first(self, inbound: InboundMessage, text: str) -> Understanding | Exception | None:
         """What the classifiers make of a message that is not a button: they need only the
         text. None for a button and for a link code (never classified); if reading failed,
-        the exception, raised where the turn answers failures politely."""
+        the exception, raised where the turn answers failures politely, unless the risk
+        checks alone find a risk in it: then that reading, so the risk is answered and
+        escalated as on any day."""
         try:
             return self._read(inbound, text)
         except Exception as exc:
-            return exc
+            if inbound.kind != "text":
+                return exc
+            try:
+                risk_only = self._understander.unparsed(text)
+            except Exception:
+                return exc
+            if risk_only.safety is None:
+                return exc
+            log.error("classifying failed, a risk found all the same error=%s", type(exc).__name__)
+            return risk_only
 
     def _read(self, inbound: InboundMessage, text: str) -> Understanding | None:
         if inbound.kind == "button":
@@ -420,12 +433,20 @@ class DialogueEngine:
             return self._understander.text(text)
         return self._understander.unparsed(text)
 
-    def _apologise(self, inbound: InboundMessage, text: str, shown_input: str, now: Any) -> Turn:
+    def _apologise(
+        self,
+        inbound: InboundMessage,
+        text: str,
+        shown_input: str,
+        now: Any,
+        read: Understanding | Exception | None,
+    ) -> Turn:
         with self._sessions.begin() as session:
             identity = self._identity(session, inbound.channel, inbound.sender_id)
             state = session.get(ConversationState, identity.id)
             ctx = self._context(session, identity, text, now, state)
-            reply = small_talk.sorry_error(ctx)
+            risk = read.safety if isinstance(read, Understanding) else None
+            reply = small_talk.sorry_error(ctx, risk)
             stored = Message(
                 identity_id=identity.id,
                 young_person_id=identity.young_person_id,
@@ -440,6 +461,45 @@ class DialogueEngine:
             session.flush()
             self._store_replies(session, identity, inbound.channel, reply, now, stored)
             return Turn(input=shown_input, language=ctx.t.language, messages=tuple(reply.messages))
+
+    def _unstored(
+        self,
+        inbound: InboundMessage,
+        text: str,
+        shown_input: str,
+        now: Any,
+        read: Understanding | Exception | None,
+        exc: Exception,
+    ) -> Turn:
+        offer_now = self._offer_source()
+        if inbound.kind == "button":
+            # A safety button (no classifier, no database) still counts as its risk.
+            try:
+                read = self._understander.button(inbound.payload, offer_now.topic_ids())
+            except Exception:
+                read = None
+        turn = unstored.answer(
+            inbound,
+            text,
+            shown_input,
+            read if isinstance(read, Understanding) else None,
+            offer=offer_now,
+            default_language=self._default_language,
+            now=now,
+        )
+        # Nothing was kept and nobody could be told of a risk: the operators must see this.
+        # A driver's error text can quote the values it refused, so only its type and where;
+        # anything else is a bug, whose traceback the redacting formatter cleans.
+        log.error(
+            "turn not stored channel=%s kind=%s safety=%s error=%s at=%s",
+            inbound.channel,
+            inbound.kind,
+            turn.safety,
+            type(exc).__name__,
+            where(exc),
+            exc_info=not isinstance(exc, DBAPIError),
+        )
+        return turn
 
     def _apply_choices(
         self, session: Session, identity: ChannelIdentity, inbound: InboundMessage

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -12,17 +13,19 @@ from bot.messages import InboundMessage, OutgoingMessage, Turn
 from bot.models import ChannelIdentity
 from dialogues.context import TurnContext
 from dialogues.handlers.common import in_danger_now, sorry_went_wrong
-from dialogues.handlers.safety import what_to_do_now
+from dialogues.handlers.safety import category_of, what_to_do_now
 from dialogues.language_detect import detect as detect_language
-from dialogues.understanding import Understander, Understanding
+from dialogues.understanding import Understanding
+
+log = logging.getLogger(__name__)
 
 
 def answer(
     inbound: InboundMessage,
     text: str,
     shown_input: str,
+    understanding: Understanding | None,
     *,
-    understander: Understander,
     offer: Offer,
     default_language: str,
     now: datetime,
@@ -32,49 +35,46 @@ def answer(
     what to do now, as on any day, without saying anyone was told (nobody could be); any
     other message gets the apology with the emergency line, since safety must not rest on the
     classifiers alone when no person can be told. Nothing here touches the database."""
-    understanding = _read(understander, inbound, text)
     language = (
         normalise_language(inbound.language)
         or normalise_language(detect_language(text))
         or default_language
     )
     t = Translator(language)
-    if understanding is not None and understanding.safety is not None:
-        ctx = TurnContext(
-            # No session to reach: with no young person and no council, the safety reply
-            # asks for neither a PA nor a team (TurnContext.team, current_pa).
-            session=Session(),
-            identity=ChannelIdentity(channel=inbound.channel, external_id=inbound.sender_id),
-            young_person=None,
-            council_id=None,
-            age_band=None,
-            t=t,
-            offer=offer,
-            now=now,
-            text=text,
-        )
-        messages = (
-            OutgoingMessage(what_to_do_now(ctx, understanding.safety)),
-            OutgoingMessage(sorry_went_wrong(t)),
-        )
-    else:
-        messages = (OutgoingMessage("\n".join([sorry_went_wrong(t), in_danger_now(t)])),)
+    apology = OutgoingMessage("\n".join([sorry_went_wrong(t), in_danger_now(t)]))
+    messages: tuple[OutgoingMessage, ...] = (apology,)
+    safety = understanding.safety if understanding else None
+    if safety is not None:
+        try:
+            now_what = what_to_do_now(_context(inbound, text, t, offer, now), category_of(safety))
+            messages = (OutgoingMessage(now_what), OutgoingMessage(sorry_went_wrong(t)))
+        except Exception:  # whatever failed, the apology already carries the numbers
+            log.exception("the safety reply failed without the database")
     return Turn(
         input=shown_input,
         language=language,
         messages=messages,
         intent=understanding.intent if understanding else None,
         confidence=understanding.confidence if understanding else None,
-        safety=understanding.safety if understanding else None,
+        safety=safety,
         stored=False,
     )
 
 
-def _read(understander: Understander, inbound: InboundMessage, text: str) -> Understanding | None:
-    """The classifiers need no database; if they fail too, the message counts as unread."""
-    if inbound.kind != "text":
-        return None
-    try:
-        return understander.text(text)
-    except Exception:
-        return None
+def _context(
+    inbound: InboundMessage, text: str, t: Translator, offer: Offer, now: datetime
+) -> TurnContext:
+    """A turn's context with nothing from the database: with no young person and no council,
+    the safety reply asks for neither a PA nor a team (TurnContext.team, current_pa), and the
+    session is bound to nothing, so a query would fail here rather than wait on the database."""
+    return TurnContext(
+        session=Session(),
+        identity=ChannelIdentity(channel=inbound.channel, external_id=inbound.sender_id),
+        young_person=None,
+        council_id=None,
+        age_band=None,
+        t=t,
+        offer=offer,
+        now=now,
+        text=text,
+    )

@@ -6,7 +6,13 @@ from bot import payloads
 from bot.messages import Button, OutgoingMessage
 from dialogues import typed_answers
 from dialogues.context import Reply, TurnContext
-from dialogues.handlers.common import menu_buttons, sorry_went_wrong, talk_to_pa_button
+from dialogues.handlers.common import (
+    in_danger_now,
+    menu_buttons,
+    sorry_went_wrong,
+    talk_to_pa_button,
+)
+from dialogues.handlers.safety import category_of, what_to_do_now
 
 
 def greeting(ctx: TurnContext) -> Reply:
@@ -105,6 +111,13 @@ def too_long(ctx: TurnContext) -> Reply:
     return Reply([OutgoingMessage(text, (talk_to_pa_button(ctx.t),))])
 
 
-def sorry_error(ctx: TurnContext) -> Reply:
-    """The apology the engine sends when a handler fails (the message is still stored)."""
-    return Reply([OutgoingMessage(sorry_went_wrong(ctx.t), (talk_to_pa_button(ctx.t),))])
+def sorry_error(ctx: TurnContext, risk: str | None = None) -> Reply:
+    """The apology the engine sends when a handler fails (the message is still stored). The
+    failure may have been in the safety reply itself, so a risk still gets what to do now,
+    and anything else the emergency line."""
+    apology = sorry_went_wrong(ctx.t)
+    if risk is None:
+        text = "\n".join([apology, in_danger_now(ctx.t)])
+        return Reply([OutgoingMessage(text, (talk_to_pa_button(ctx.t),))])
+    now_what = OutgoingMessage(what_to_do_now(ctx, category_of(risk)))
+    return Reply([now_what, OutgoingMessage(apology, (talk_to_pa_button(ctx.t),))])

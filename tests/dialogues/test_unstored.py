@@ -1,6 +1,7 @@
 """When the database fails mid-turn, the young person is still answered: what to do now for a
 risk (without claiming anyone was told), an apology with the emergency line otherwise; the
-log says a turn was lost, never what it said; the same message sent again later is kept."""
+log says a turn was lost, never what it said; the same message sent again later is kept. And
+when the topic classifier fails, a risk is still read, answered and escalated."""
 
 from __future__ import annotations
 
@@ -10,8 +11,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from bot import payloads
+from bot.clock import FixedClock
 from bot.models import Escalation, Message
+from bot.runtime import build_runtime
+from bot.settings import Settings
 from dialogues.engine import DialogueEngine
+from nlu import NluResult
 from tests.conftest import Chat
 from tests.support.database import table_gone
 
@@ -37,7 +43,6 @@ def test_a_risk_gets_the_numbers_when_nothing_can_be_kept(
     # channel_identities: the turn fails at its first query; messages: after reading the
     # message, when storing it.
     chat = Chat(engine, channel="web").link(council="plymouth")
-    messages_before = count(db_engine, Message)
     with table_gone(db_engine, table), caplog.at_level(logging.INFO):
         turn = chat.say(CRISIS)
     assert turn.stored is False
@@ -47,13 +52,12 @@ def test_a_risk_gets_the_numbers_when_nothing_can_be_kept(
         assert number in said
     assert "Sorry, something went wrong on my side" in said
     assert "I've told" not in said, "nobody could be told, so nobody is said to be"
-    assert count(db_engine, Message) == messages_before
-    assert count(db_engine, Escalation) == 0
     lost = [r for r in caplog.records if r.getMessage().startswith("turn not stored")]
     assert len(lost) == 1 and lost[0].levelno == logging.ERROR
     line = lost[0].getMessage()
     assert "safety=suicide_self_harm" in line and "at=dialogues/engine.py:" in line
-    assert chat.sender_id not in line
+    assert not lost[0].exc_info, "a driver's error text can quote what it refused"
+    assert all(chat.sender_id not in r.getMessage() for r in caplog.records)
     assert all("kill" not in r.getMessage() for r in caplog.records)
 
 
@@ -68,6 +72,25 @@ def test_any_other_message_gets_an_apology_with_the_emergency_line(
         "Sorry, something went wrong on my side. Please try again in a minute.\n"
         "In danger now? Call 999. Samaritans: 116 123."
     )
+
+
+def test_a_database_failure_inside_a_handler_is_answered_the_same_way(
+    engine: DialogueEngine, db_engine: Engine
+) -> None:
+    # Reading works and the message could be stored; then a handler's own query fails.
+    chat = Chat(engine, channel="web").link(council="plymouth")
+    with table_gone(db_engine, "escalations"):
+        turn = chat.say("can i get council tax paid")
+    assert turn.stored is False
+    assert "In danger now? Call 999" in texts(turn)
+
+
+def test_a_safety_button_still_gets_the_numbers(engine: DialogueEngine, db_engine: Engine) -> None:
+    chat = Chat(engine, channel="web").link(council="plymouth")
+    with table_gone(db_engine, "channel_identities"):
+        turn = chat.press(payloads.make(payloads.INTENT, "crisis"))
+    assert turn.safety == "suicide_self_harm"
+    assert "116 123" in texts(turn) and "85258" in texts(turn)
 
 
 def test_homeless_tonight_is_told_what_to_do_tonight(
@@ -102,3 +125,41 @@ def test_sent_again_once_the_database_is_back_it_is_kept_and_escalated(
     assert again.stored is True and again.duplicate is False
     assert again.escalation is not None and again.escalation["urgency"] == "urgent"
     assert count(db_engine, Escalation) == 1
+
+
+class BrokenInterpreter:
+    """A topic model that cannot read anything (a corrupt model file, say)."""
+
+    def parse(self, text: str) -> NluResult:
+        raise RuntimeError("the model cannot be read")
+
+
+@pytest.fixture
+def without_topics(settings_without_model: Settings, clock: FixedClock) -> DialogueEngine:
+    return build_runtime(
+        settings_without_model, interpreter=BrokenInterpreter(), clock=clock
+    ).engine
+
+
+def test_when_the_topic_classifier_fails_a_risk_is_still_answered_and_escalated(
+    without_topics: DialogueEngine, db_engine: Engine, staff
+) -> None:
+    turn = Chat(without_topics, channel="web").link(council="plymouth").say(CRISIS)
+    assert turn.stored is True and turn.safety == "suicide_self_harm"
+    assert "116 123" in texts(turn)
+    assert turn.escalation is not None and turn.escalation["urgency"] == "urgent"
+    assert count(db_engine, Escalation) == 1
+
+
+def test_when_the_topic_classifier_fails_anything_else_is_kept_and_apologised_for(
+    without_topics: DialogueEngine, db_engine: Engine
+) -> None:
+    before = count(db_engine, Message)
+    turn = Chat(without_topics, channel="web").link(council="plymouth").say("council tax?")
+    assert turn.stored is True and turn.safety is None
+    assert texts(turn) == (
+        "Sorry, something went wrong on my side. Please try again in a minute.\n"
+        "In danger now? Call 999. Samaritans: 116 123."
+    )
+    assert [b.title for b in turn.messages[0].buttons] == ["Talk to my PA"]
+    assert count(db_engine, Message) == before + 2, "the message and the apology are kept"
