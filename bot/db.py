@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Seconds to wait for PostgreSQL to accept a connection (see make_engine).
+CONNECT_TIMEOUT = 5
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -36,6 +38,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if parsed.get_driver_name() == "psycopg2" and "connect_timeout" not in parsed.query:
+        # libpq waits as long as the operating system does (minutes) for a server that does
+        # not answer; a turn must fail fast so the young person is answered without it
+        # (dialogues/unstored.py). A `?connect_timeout=` in DATABASE_URL wins.
+        connect_args = dict(kwargs.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT)
+        kwargs["connect_args"] = connect_args
     return create_engine(url, **kwargs)
 
 
