@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser, expect
 
-from tests.browser.support import WAIT_MS
+from tests.browser.support import WAIT_MS, Bot
 from tests.support.database import table_gone
 
 pytestmark = [pytest.mark.slow]
 
 
 async def test_a_crisis_message_shows_the_numbers_when_the_database_fails(
-    bot, browser: Browser
+    bot: Bot, browser: Browser
 ) -> None:
     context = await browser.new_context(viewport={"width": 420, "height": 860})
     page = await context.new_page()

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from bot import payloads
 from bot.clock import FixedClock
+from bot.messages import Turn
 from bot.models import Escalation, Message
 from bot.runtime import build_runtime
 from bot.settings import Settings
@@ -27,7 +28,7 @@ CRISIS = "i want to kill myself"
 HOMELESS = "got kicked out nowhere to sleep tonight"
 
 
-def texts(turn) -> str:
+def texts(turn: Turn) -> str:
     return "\n".join(m.text for m in turn.messages)
 
 
@@ -38,7 +39,11 @@ def count(db_engine: Engine, model: type) -> int:
 
 @pytest.mark.parametrize("table", ["channel_identities", "messages"])
 def test_a_risk_gets_the_numbers_when_nothing_can_be_kept(
-    engine: DialogueEngine, db_engine: Engine, staff, table: str, caplog
+    engine: DialogueEngine,
+    db_engine: Engine,
+    staff: dict[str, int],
+    table: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     # channel_identities: the turn fails at its first query; messages: after reading the
     # message, when storing it.
@@ -115,7 +120,7 @@ def test_the_reply_is_in_the_language_they_wrote_in(
 
 
 def test_sent_again_once_the_database_is_back_it_is_kept_and_escalated(
-    engine: DialogueEngine, db_engine: Engine, staff
+    engine: DialogueEngine, db_engine: Engine, staff: dict[str, int]
 ) -> None:
     chat = Chat(engine, channel="web").link(council="plymouth")
     with table_gone(db_engine, "messages"):
@@ -142,7 +147,7 @@ def without_topics(settings_without_model: Settings, clock: FixedClock) -> Dialo
 
 
 def test_when_the_topic_classifier_fails_a_risk_is_still_answered_and_escalated(
-    without_topics: DialogueEngine, db_engine: Engine, staff
+    without_topics: DialogueEngine, db_engine: Engine, staff: dict[str, int]
 ) -> None:
     turn = Chat(without_topics, channel="web").link(council="plymouth").say(CRISIS)
     assert turn.stored is True and turn.safety == "suicide_self_harm"
