@@ -288,16 +288,15 @@ class DialogueEngine:
         text = clean_text(inbound.text)
         shown_input = text if inbound.kind != "button" else f"/button {clean_text(inbound.payload)}"
         now = self.clock.now()
-        # Read first, from the text alone: before any write (on SQLite, whose one write lock
-        # covers the whole database, every other chat's turn would wait out the classifiers
-        # too; on PostgreSQL the chat's row lock is held the shorter), and known even if the
-        # database then fails.
-        read = self._read_first(inbound, text)
+        # What the classifiers made of it, once read: kept for the answer without the
+        # database should the turn fail after reading.
+        reading: list[Understanding | Exception | None] = []
         try:
-            return self._stored_turn(inbound, text, shown_input, now, read)
+            return self._stored_turn(inbound, text, shown_input, now, reading)
         except Exception as exc:
             # The database failed (unreachable, full, a commit refused), or a bug outside the
             # handlers: nothing is kept, but they are still answered.
+            read = reading[0] if reading else self._read_first(inbound, text)
             return self._unstored(inbound, text, shown_input, now, read, exc)
 
     def _stored_turn(
@@ -306,12 +305,18 @@ class DialogueEngine:
         text: str,
         shown_input: str,
         now: Any,
-        read: Understanding | Exception | None,
+        reading: list[Understanding | Exception | None],
     ) -> Turn:
         session: Session = self._sessions()
         try:
-            # The chat's row stays locked until the turn commits (see _identity).
             identity = self._identity(session, inbound.channel, inbound.sender_id, lock=True)
+            # Read after the chat's row is locked (PostgreSQL), so one chat's turns go in the
+            # order they arrived however long each takes to read, and before anything is
+            # written: on SQLite, whose one write lock covers the whole database, the first
+            # write takes it until the turn commits, and every other chat's turn would wait
+            # out the classifiers too.
+            read = self._read_first(inbound, text)
+            reading.append(read)
             self._apply_choices(session, identity, inbound)
             identity.last_seen_at = now
             # Writing to us proves the chat works again.
