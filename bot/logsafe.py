@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import re
+import secrets
 import sys
 import traceback
 from pathlib import Path
@@ -54,9 +56,23 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().formatStack(stack_info))
 
 
+# Until use_pseudonym_key, a key of this process's own: pseudonyms still hide the id.
+_pseudonym_key = secrets.token_bytes(32)
+
+
+def use_pseudonym_key(key: bytes) -> None:
+    """Pseudonyms from `key` from now on: the database's, so every process and every restart
+    give one chat the same pseudonym (bot/runtime.py)."""
+    global _pseudonym_key
+    _pseudonym_key = key
+
+
 def pseudonym(value: str) -> str:
-    """A short stable stand-in for an external id, so logs can correlate without exposing it."""
-    return hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:10]
+    """A short stable stand-in for an external id, so logs can correlate without exposing it.
+    Keyed (HMAC): a plain hash of a WhatsApp id, which is a phone number, is undone by
+    hashing every UK mobile number."""
+    digest = hmac.new(_pseudonym_key, value.encode("utf-8", "replace"), hashlib.sha256)
+    return digest.hexdigest()[:10]
 
 
 _ROOT = Path(__file__).resolve().parent.parent

@@ -14,6 +14,8 @@ from bot.content import ContentError, Offer
 from bot.content.council_rows import add_missing_councils
 from bot.content.store import ContentStore
 from bot.db import session_factory
+from bot.logsafe import use_pseudonym_key
+from bot.server_keys import server_key
 from bot.settings import Settings
 from bot.startup import StartupError, open_database
 from dialogues.engine import DialogueEngine
@@ -107,6 +109,7 @@ def build_runtime(
     except ContentError as exc:
         raise StartupError(f"content error: {exc}") from None
     sessions = session_factory(db)
+    use_pseudonym_key(server_key(sessions, "log_pseudonym"))
     loaded = None if interpreter is not None else load_interpreter(settings)
     engine = DialogueEngine(
         sessions,

@@ -7,6 +7,8 @@ text is searched for what people said and for the personal details the bot repli
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import logging
 import re
@@ -23,6 +25,7 @@ from bot.logsafe import RedactingFilter, configure_logging
 from bot.models import Message
 from bot.runtime import Runtime
 from bot.server import create_app
+from bot.server_keys import server_key
 from tests.conftest import Chat
 from tests.support.servers import serve
 
@@ -307,3 +310,22 @@ def test_configured_logging_keeps_timestamps_readable(configured_logging: io.Str
     line = configured_logging.getvalue().strip()
     assert re.match(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3} INFO ", line), line
     assert "[number]" not in line
+
+
+def test_a_pseudonym_is_keyed_so_a_phone_number_cannot_be_hashed_back() -> None:
+    # A WhatsApp sender id is the phone number: a plain hash of every UK mobile is a lookup.
+    number = "447700900123"
+    plain = hashlib.sha256(number.encode()).hexdigest()[:10]
+    assert logsafe.pseudonym(number) != plain
+    assert logsafe.pseudonym(number) == logsafe.pseudonym(number)
+    assert logsafe.pseudonym(number) != logsafe.pseudonym("447700900124")
+
+
+@pytest.mark.slow
+def test_every_process_on_one_database_uses_the_databases_pseudonym_key(
+    runtime: Runtime,
+) -> None:
+    # build_runtime set it; another process on the same database reads the same key.
+    key = server_key(runtime.sessions, "log_pseudonym")
+    expected = hmac.new(key, b"447700900123", hashlib.sha256).hexdigest()[:10]
+    assert logsafe.pseudonym("447700900123") == expected
