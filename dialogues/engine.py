@@ -30,6 +30,7 @@ from bot.models import (
     Escalation,
     Message,
     StaffAccount,
+    Team,
     YoungPerson,
 )
 from bot.server_keys import ERASE_KEY, erased_id, server_key
@@ -63,6 +64,8 @@ _COUNCIL_ID = re.compile(r"[a-z][a-z0-9-]{0,63}")
 # After a risk message, a topic answer needs at least this confidence; below it, the bot
 # checks they are safe instead.
 CLEAR_CONFIDENCE = 0.6
+# Seconds a council's duty team is remembered for the answer without the database.
+DUTY_TEAM_TTL = 600.0
 # Turns that run at once in one process, by database (see DialogueEngine.__init__).
 TURNS_AT_ONCE = {"sqlite": 1, "postgresql": 2}
 
@@ -124,6 +127,8 @@ class DialogueEngine:
         self._locks_guard = threading.Lock()
         # Council ids known to have their database row (see _council_exists).
         self._councils_seen: set[str] = set()
+        # Each council's duty team as last read, for the answer without the database.
+        self._duty_teams: dict[str, tuple[float, Team | None]] = {}
         # A turn is mostly Python holding the GIL. Run several at once and they only take
         # turns at it, each holding its database lock (SQLite's one writer, a row lock on
         # PostgreSQL) the longer, while the event loop waits for the GIL to read requests.
@@ -342,6 +347,7 @@ class DialogueEngine:
             # Read once: for a chat with no state yet, a second get would query again.
             state = session.get(ConversationState, identity.id)
             ctx = self._context(session, identity, text, now, state)
+            self._remember_duty_team(session, ctx.council_id)
             try:
                 code = linking.typed_code(text) if inbound.kind == "text" else None
                 if isinstance(read, Exception):
@@ -400,6 +406,24 @@ class DialogueEngine:
             )
         finally:
             session.close()
+
+    def _remember_duty_team(self, session: Session, council_id: str | None) -> None:
+        """A council's first team (whom TurnContext.team gives someone not linked), read
+        again every DUTY_TEAM_TTL seconds: in an outage its duty number is still given."""
+        if council_id is None:
+            return
+        seen = self._duty_teams.get(council_id)
+        if seen is not None and time.monotonic() - seen[0] < DUTY_TEAM_TTL:
+            return
+        row = session.execute(
+            select(Team.name, Team.phone, Team.duty_phone)
+            .where(Team.council_id == council_id)
+            .order_by(Team.id)
+            .limit(1)
+        ).first()
+        # A copy bound to no session: it outlives this turn's.
+        team = Team(council_id=council_id, **row._asdict()) if row is not None else None
+        self._duty_teams[council_id] = (time.monotonic(), team)
 
     def _wake_outbox(self) -> None:
         if self.on_outbox is None:
@@ -483,11 +507,14 @@ class DialogueEngine:
                 read = self._understander.button(inbound.payload, offer_now.topic_ids())
             except Exception:
                 read = None
+        council = inbound.council_id if inbound.council_id in offer_now.councils else None
+        remembered = self._duty_teams.get(council or self._default_council or "")
         turn = unstored.answer(
             inbound,
             text,
             shown_input,
             read if isinstance(read, Understanding) else None,
+            team=remembered[1] if remembered is not None else None,
             offer=offer_now,
             default_language=self._default_language,
             now=now,

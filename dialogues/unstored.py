@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.content import Offer
 from bot.i18n import Translator, normalise_language
 from bot.messages import InboundMessage, OutgoingMessage, Turn
-from bot.models import ChannelIdentity
+from bot.models import ChannelIdentity, Team
 from dialogues.context import TurnContext
 from dialogues.handlers.common import in_danger_now, sorry_went_wrong
 from dialogues.handlers.safety import category_of, what_to_do_now
@@ -26,13 +27,15 @@ def answer(
     shown_input: str,
     understanding: Understanding | None,
     *,
+    team: Team | None,
     offer: Offer,
     default_language: str,
     now: datetime,
 ) -> Turn:
     """What to say when nothing can be read from or kept in the database: their record,
     their PA, their conversation so far and the escalation are all out of reach. A risk gets
-    what to do now, as on any day, without saying anyone was told (nobody could be); any
+    what to do now, as on any day (with `team`'s numbers, the council's duty team as last
+    read, when there is one), without saying anyone was told (nobody could be); any
     other message gets the apology with the emergency line, since safety must not rest on the
     classifiers alone when no person can be told. Nothing here touches the database."""
     language = (
@@ -46,7 +49,8 @@ def answer(
     safety = understanding.safety if understanding else None
     if safety is not None:
         try:
-            now_what = what_to_do_now(_context(inbound, text, t, offer, now), category_of(safety))
+            ctx = _context(inbound, text, t, offer, now, team)
+            now_what = what_to_do_now(ctx, category_of(safety))
             messages = (OutgoingMessage(now_what), OutgoingMessage(sorry_went_wrong(t)))
         except Exception:  # whatever failed, the apology already carries the numbers
             log.exception("the safety reply failed without the database")
@@ -61,13 +65,27 @@ def answer(
     )
 
 
+@dataclass
+class _Remembered(TurnContext):
+    """A turn's context with nothing from the database: no young person, so no PA
+    (TurnContext.current_pa), and the team as remembered instead of looked up."""
+
+    remembered_team: Team | None = None
+
+    def team(self) -> Team | None:
+        return self.remembered_team
+
+
 def _context(
-    inbound: InboundMessage, text: str, t: Translator, offer: Offer, now: datetime
+    inbound: InboundMessage,
+    text: str,
+    t: Translator,
+    offer: Offer,
+    now: datetime,
+    team: Team | None,
 ) -> TurnContext:
-    """A turn's context with nothing from the database: with no young person and no council,
-    the safety reply asks for neither a PA nor a team (TurnContext.team, current_pa), and the
-    session is bound to nothing, so a query would fail here rather than wait on the database."""
-    return TurnContext(
+    return _Remembered(
+        # Bound to nothing: a query would fail here at once rather than wait on the database.
         session=Session(),
         identity=ChannelIdentity(channel=inbound.channel, external_id=inbound.sender_id),
         young_person=None,
@@ -77,4 +95,5 @@ def _context(
         offer=offer,
         now=now,
         text=text,
+        remembered_team=team,
     )

@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 
 from bot import payloads
 from bot.clock import FixedClock
-from bot.messages import Turn
-from bot.models import Escalation, Message
+from bot.messages import InboundMessage, Turn
+from bot.models import Escalation, Message, Team
 from bot.runtime import build_runtime
 from bot.settings import Settings
 from dialogues.engine import DialogueEngine
@@ -168,3 +168,43 @@ def test_when_the_topic_classifier_fails_anything_else_is_kept_and_apologised_fo
     )
     assert [b.title for b in turn.messages[0].buttons] == ["Talk to my PA"]
     assert count(db_engine, Message) == before + 2, "the message and the apology are kept"
+
+
+def plymouth_duty_phone(db_engine: Engine) -> str:
+    with db_engine.connect() as conn:
+        return (
+            conn.execute(
+                select(Team.duty_phone).where(Team.council_id == "plymouth").order_by(Team.id)
+            )
+            .scalars()
+            .first()
+        )
+
+
+@pytest.mark.parametrize(
+    ("said", "line"),
+    [
+        (CRISIS, "Out of hours, call the duty team on {phone}."),
+        (HOMELESS, "Call the duty team now on {phone}."),
+    ],
+)
+def test_the_councils_duty_number_is_remembered_for_an_outage(
+    engine: DialogueEngine, db_engine: Engine, said: str, line: str
+) -> None:
+    phone = plymouth_duty_phone(db_engine)
+
+    def web(text: str, n: int) -> Turn:
+        # As the web chat sends them: the page names its council with each message.
+        return engine.handle(
+            InboundMessage("web", "visitor-0001", f"m-{n}", text=text, council_id="plymouth")
+        )
+
+    with table_gone(db_engine, "channel_identities"):
+        before = web(said, 1)
+    assert phone not in texts(before), "no turn has read Plymouth's team yet"
+    assert web("can i get council tax paid", 2).stored
+    with table_gone(db_engine, "channel_identities"):
+        turn = web(said, 3)
+    assert turn.stored is False
+    assert line.format(phone=phone) in texts(turn)
+    assert "I've told" not in texts(turn)
